@@ -1,0 +1,79 @@
+/**
+ * THE table of what flows through the sync: entities, the Relatel event types that feed each,
+ * and the names of their queues. The webhook, the consumers, infra/ and local/ all read it,
+ * so routing, queue names and environment variable names cannot drift apart.
+ */
+
+export const ENTITIES = ['contacts', 'tasks', 'notes', 'appointments'] as const;
+export type Entity = (typeof ENTITIES)[number];
+
+/** What a consumer does with an event, independent of the entity. */
+export type EventAction = 'upsert' | 'complete' | 'cancel' | 'delete' | 'call';
+
+export interface EventRoute {
+  readonly entity: Entity;
+  readonly action: EventAction;
+}
+
+/** Every Relatel event type the sync acts on. Anything else is acknowledged and ignored. */
+export const EVENT_ROUTES = {
+  'contact.created': { entity: 'contacts', action: 'upsert' },
+  'contact.updated': { entity: 'contacts', action: 'upsert' },
+  'contact.deleted': { entity: 'contacts', action: 'delete' },
+  'note.created': { entity: 'notes', action: 'upsert' },
+  'note.updated': { entity: 'notes', action: 'upsert' },
+  'note.deleted': { entity: 'notes', action: 'delete' },
+  // A finished call becomes a call-log note on the remote party's contact.
+  'call.ended': { entity: 'notes', action: 'call' },
+  'task.created': { entity: 'tasks', action: 'upsert' },
+  'task.updated': { entity: 'tasks', action: 'upsert' },
+  'task.completed': { entity: 'tasks', action: 'complete' },
+  'task.deleted': { entity: 'tasks', action: 'delete' },
+  'appointment.created': { entity: 'appointments', action: 'upsert' },
+  'appointment.updated': { entity: 'appointments', action: 'upsert' },
+  'appointment.cancelled': { entity: 'appointments', action: 'cancel' },
+  'appointment.deleted': { entity: 'appointments', action: 'delete' },
+} as const satisfies Record<string, EventRoute>;
+
+export type RoutedEventType = keyof typeof EVENT_ROUTES;
+
+/** Relatel's connectivity check: answered 200, never queued. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+export const ROUTED_EVENT_TYPES = Object.keys(EVENT_ROUTES) as RoutedEventType[];
+
+export function isRoutedEventType(type: string): type is RoutedEventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_ROUTES, type);
+}
+
+export function routeOf(type: RoutedEventType): EventRoute {
+  return EVENT_ROUTES[type];
+}
+
+/** Default prefix of every AWS resource name; a deployment may pick its own. */
+export const DEFAULT_RESOURCE_PREFIX = 'relatel-ghl-sync';
+
+/** FIFO queue names must end in `.fifo`. */
+export function queueName(entity: Entity, prefix = DEFAULT_RESOURCE_PREFIX): string {
+  return `${prefix}-${entity}.fifo`;
+}
+
+export function deadLetterQueueName(entity: Entity, prefix = DEFAULT_RESOURCE_PREFIX): string {
+  return `${prefix}-${entity}-dlq.fifo`;
+}
+
+/** Environment variable through which a function learns the URL of an entity's queue. */
+export function queueUrlEnvVar(entity: Entity): string {
+  return `QUEUE_URL_${entity.toUpperCase()}`;
+}
+
+/** Environment variable through which a consumer learns the URL of its dead-letter queue. */
+export function deadLetterQueueUrlEnvVar(entity: Entity): string {
+  return `DLQ_URL_${entity.toUpperCase()}`;
+}
+
+/** Default receives before SQS moves a message to the DLQ (configurable per deployment). */
+export const DEFAULT_MAX_RECEIVE_COUNT = 8;
+
+/** DLQs keep messages for SQS's maximum, so nothing parked expires before a human sees it. */
+export const DLQ_RETENTION_DAYS = 14;
