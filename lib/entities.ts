@@ -77,3 +77,30 @@ export const DEFAULT_MAX_RECEIVE_COUNT = 8;
 
 /** DLQs keep messages for SQS's maximum, so nothing parked expires before a human sees it. */
 export const DLQ_RETENTION_DAYS = 14;
+
+/**
+ * The sync-state table (DynamoDB): one definition for infra/ and local/. Items are keyed by a
+ * partition key and a sort key (both strings) and expire through the TTL attribute (epoch
+ * seconds); code must not rely on DynamoDB deleting expired items promptly (or at all locally).
+ */
+export const SYNC_TABLE = {
+  name: (prefix = DEFAULT_RESOURCE_PREFIX) => `${prefix}-sync-state`,
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Environment variables every consumer Lambda receives (set by infra/, by local/ for the local stack). */
+export const CONSUMER_ENV = {
+  entity: 'ENTITY',
+  syncTableName: 'SYNC_TABLE_NAME',
+  ghlSecretId: 'GHL_SECRET_ID',
+  relatelSecretId: 'RELATEL_SECRET_ID',
+  ghlBaseUrl: 'GHL_BASE_URL',
+  relatelApiBaseUrl: 'RELATEL_API_BASE_URL',
+  ghlCalendarId: 'GHL_CALENDAR_ID',
+  rateLimitRequests: 'GHL_RATE_LIMIT_REQUESTS',
+  rateLimitIntervalMs: 'GHL_RATE_LIMIT_INTERVAL_MS',
+  mappingConfig: 'MAPPING_CONFIG',
+  logLevel: 'LOG_LEVEL',
+} as const;
