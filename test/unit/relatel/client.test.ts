@@ -3,7 +3,7 @@ import { createRelatelClient } from '../../../lib/relatel/client.js';
 import { SyncError } from '../../../lib/errors.js';
 
 function fakeFetch(status: number, body: unknown, seen: Request[] = []) {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
     seen.push(new Request(input, init));
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   }) as typeof fetch;
