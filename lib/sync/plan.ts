@@ -1,0 +1,234 @@
+/**
+ * The functional core of every consumer: given an event, what the sync state knows about its
+ * record, and the GHL body mapping wants, decide what to do. Pure: data in, a plan out. The
+ * executor (executor.ts) carries out the GHL operations; process-record.ts saves the state.
+ *
+ * The rules, in order:
+ *  1. An event older than the last applied one is skipped (`stale`): newest wins.
+ *  2. A record whose delete was applied stays deleted (`deleted`): Relatel ids are not reused,
+ *     so a late update must not resurrect it.
+ *  3. A delete removes the GHL twin if there is one, and leaves a tombstone.
+ *  4. A record with no GHL twin is created (contacts through upsert, so a contact that already
+ *     exists in GHL with the same email or phone is linked, not duplicated).
+ *  5. A record with a twin is written only where something changed: the body by its hash, tags
+ *     by their difference from the last synced set. Nothing changed: `no-op`, no GHL call.
+ */
+import type {
+  GhlCreateAppointmentBody,
+  GhlCreateNoteBody,
+  GhlCreateTaskBody,
+  GhlUpdateAppointmentBody,
+  GhlUpdateContactBody,
+  GhlUpdateNoteBody,
+  GhlUpdateTaskBody,
+  GhlUpsertContactBody,
+} from '../ghl/types.js';
+import { isOlderThanApplied, type RecordSyncState } from './state.js';
+
+/** One GHL API call, as data. `ref: 'created'` means "the id the create op of this plan returns". */
+export type GhlOperation =
+  | { op: 'contact.upsert'; body: GhlUpsertContactBody }
+  | { op: 'contact.update'; contactId: string; body: GhlUpdateContactBody }
+  | { op: 'contact.delete'; contactId: string }
+  | { op: 'contact.addTags'; contactId: IdRef; tags: string[] }
+  | { op: 'contact.removeTags'; contactId: string; tags: string[] }
+  | { op: 'task.create'; contactId: string; body: GhlCreateTaskBody }
+  | { op: 'task.update'; contactId: string; taskId: string; body: GhlUpdateTaskBody }
+  | { op: 'task.complete'; contactId: string; taskId: string; completed: boolean }
+  | { op: 'task.delete'; contactId: string; taskId: string }
+  | { op: 'note.create'; contactId: string; body: GhlCreateNoteBody }
+  | { op: 'note.update'; contactId: string; noteId: string; body: GhlUpdateNoteBody }
+  | { op: 'note.delete'; contactId: string; noteId: string }
+  | { op: 'appointment.create'; body: GhlCreateAppointmentBody }
+  | { op: 'appointment.update'; appointmentId: string; body: GhlUpdateAppointmentBody }
+  | { op: 'appointment.delete'; appointmentId: string };
+
+/** An id known when planning, or the id the plan's create operation will return. */
+export type IdRef = string | { ref: 'created' };
+
+export type SkipReason = 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete';
+
+export type SyncPlan =
+  | {
+      kind: 'skip';
+      reason: SkipReason;
+      /** State to record anyway (e.g. a newer lastOccurredAt, a tombstone); absent: nothing to save. */
+      next?: StateChange;
+    }
+  | {
+      kind: 'write';
+      /** In order; at most one create, first. */
+      operations: GhlOperation[];
+      /** True when the first operation creates the GHL record (the executor claims it first). */
+      creates: boolean;
+      next: StateChange;
+    };
+
+/** What to write into the record's state once the operations succeeded. */
+export type StateChange = Partial<Pick<RecordSyncState, 'ghlContactId' | 'lastOccurredAt' | 'bodyHash' | 'tags' | 'deleted'>>;
+
+export interface EventFacts {
+  occurredAt: string;
+  /** Delete events remove the GHL twin; everything else writes it. */
+  isDelete: boolean;
+}
+
+/** Rules 1 to 3, shared by every entity. Undefined: go on and plan a write. */
+function planGuards(event: EventFacts, state: RecordSyncState | undefined, deleteOp: (ghlId: string) => GhlOperation): SyncPlan | undefined {
+  if (isOlderThanApplied(state, event.occurredAt)) return { kind: 'skip', reason: 'stale' };
+  if (state?.deleted) return { kind: 'skip', reason: 'deleted' };
+  if (!event.isDelete) return undefined;
+  const next: StateChange = { deleted: true, lastOccurredAt: event.occurredAt };
+  if (state?.ghlId === undefined) return { kind: 'skip', reason: 'nothing-to-delete', next };
+  return { kind: 'write', operations: [deleteOp(state.ghlId)], creates: false, next };
+}
+
+/** Rule 5's "nothing changed": still record the newer occurred_at, so older events stay stale. */
+function noOp(event: EventFacts): SyncPlan {
+  return { kind: 'skip', reason: 'no-op', next: { lastOccurredAt: event.occurredAt } };
+}
+
+// ---------------------------------------------------------------- contacts
+
+export interface DesiredContact {
+  /** Upsert body without tags: upsert's `tags` would replace the tags of a linked GHL contact. */
+  upsertBody: GhlUpsertContactBody;
+  /** The same fields as a PUT body (no locationId, no companyName, no tags). */
+  updateBody: GhlUpdateContactBody;
+  /** Hash of every synced field (including those only upsert can carry). */
+  bodyHash: string;
+  /** Present only when the event says what the tags are; absent leaves tags untouched. */
+  tags?: string[];
+  /**
+   * True when a field changed that PUT cannot carry (companyName): the update goes through
+   * upsert, which matches the same GHL contact by the location's duplicate rule.
+   */
+  needsUpsertToUpdate?: boolean;
+}
+
+export function planContactSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredContact | undefined): SyncPlan {
+  const guarded = planGuards(event, state, (contactId) => ({ op: 'contact.delete', contactId }));
+  if (guarded) return guarded;
+  if (desired === undefined) return noOp(event);
+
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: desired.bodyHash };
+  if (state?.ghlId === undefined) {
+    const operations: GhlOperation[] = [{ op: 'contact.upsert', body: desired.upsertBody }];
+    const tags = desired.tags ?? [];
+    if (tags.length > 0) operations.push({ op: 'contact.addTags', contactId: { ref: 'created' }, tags });
+    return { kind: 'write', operations, creates: true, next: { ...next, tags } };
+  }
+
+  const contactId = state.ghlId;
+  const operations: GhlOperation[] = [];
+  if (desired.bodyHash !== state.bodyHash) {
+    operations.push(
+      desired.needsUpsertToUpdate
+        ? { op: 'contact.upsert', body: desired.upsertBody }
+        : { op: 'contact.update', contactId, body: desired.updateBody },
+    );
+  }
+  if (desired.tags !== undefined) {
+    const { add, remove } = diffTagSets(state.tags ?? [], desired.tags);
+    if (add.length > 0) operations.push({ op: 'contact.addTags', contactId, tags: add });
+    if (remove.length > 0) operations.push({ op: 'contact.removeTags', contactId, tags: remove });
+    next.tags = desired.tags;
+  }
+  if (operations.length === 0) return noOp(event);
+  return { kind: 'write', operations, creates: false, next };
+}
+
+/** GHL stores tags lower-cased, so tags differing only in case are the same tag. */
+export function diffTagSets(previous: readonly string[], next: readonly string[]): { add: string[]; remove: string[] } {
+  const key = (tag: string) => tag.trim().toLowerCase();
+  const before = new Set(previous.map(key));
+  const after = new Set(next.map(key));
+  return {
+    add: [...after].filter((tag) => tag !== '' && !before.has(tag)).sort(),
+    remove: [...before].filter((tag) => tag !== '' && !after.has(tag)).sort(),
+  };
+}
+
+// ---------------------------------------------------------------- tasks, notes, appointments
+
+/** A record that hangs on a contact: the contact's GHL id is resolved before planning. */
+export interface ChildContext {
+  ghlContactId: string;
+}
+
+export interface DesiredTask {
+  createBody: GhlCreateTaskBody;
+  /** Only the fields the event carried (Relatel has no task API to read the rest from). */
+  updateBody: GhlUpdateTaskBody;
+  bodyHash: string;
+}
+
+export function planTaskSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredTask | undefined, parent: ChildContext): SyncPlan {
+  const { ghlContactId } = parent;
+  const guarded = planGuards(event, state, (taskId) => ({ op: 'task.delete', contactId: state?.ghlContactId ?? ghlContactId, taskId }));
+  if (guarded) return guarded;
+  if (desired === undefined) return noOp(event);
+
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: desired.bodyHash, ghlContactId };
+  if (state?.ghlId === undefined) {
+    return { kind: 'write', operations: [{ op: 'task.create', contactId: ghlContactId, body: desired.createBody }], creates: true, next };
+  }
+  if (desired.bodyHash === state.bodyHash) return noOp(event);
+  const taskId = state.ghlId;
+  const contactId = state.ghlContactId ?? ghlContactId;
+  const { completed, ...fields } = desired.updateBody;
+  const operations: GhlOperation[] = [];
+  if (Object.keys(fields).length > 0) operations.push({ op: 'task.update', contactId, taskId, body: fields });
+  // Completion has its own endpoint; GHL runs its "task completed" automations from it.
+  if (completed !== undefined) operations.push({ op: 'task.complete', contactId, taskId, completed });
+  if (operations.length === 0) return noOp(event);
+  return { kind: 'write', operations, creates: false, next };
+}
+
+export interface DesiredNote {
+  createBody: GhlCreateNoteBody;
+  updateBody: GhlUpdateNoteBody;
+  bodyHash: string;
+}
+
+export function planNoteSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredNote | undefined, parent: ChildContext): SyncPlan {
+  const { ghlContactId } = parent;
+  const guarded = planGuards(event, state, (noteId) => ({ op: 'note.delete', contactId: state?.ghlContactId ?? ghlContactId, noteId }));
+  if (guarded) return guarded;
+  if (desired === undefined) return noOp(event);
+
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: desired.bodyHash, ghlContactId };
+  if (state?.ghlId === undefined) {
+    return { kind: 'write', operations: [{ op: 'note.create', contactId: ghlContactId, body: desired.createBody }], creates: true, next };
+  }
+  if (desired.bodyHash === state.bodyHash || Object.keys(desired.updateBody).length === 0) return noOp(event);
+  const operation: GhlOperation = { op: 'note.update', contactId: state.ghlContactId ?? ghlContactId, noteId: state.ghlId, body: desired.updateBody };
+  return { kind: 'write', operations: [operation], creates: false, next };
+}
+
+export interface DesiredAppointment {
+  /** Undefined when the event lacks what a create needs (a start time). */
+  createBody?: GhlCreateAppointmentBody;
+  updateBody: GhlUpdateAppointmentBody;
+  bodyHash: string;
+}
+
+export function planAppointmentSync(
+  event: EventFacts,
+  state: RecordSyncState | undefined,
+  desired: DesiredAppointment | undefined,
+  parent: ChildContext,
+): SyncPlan {
+  const guarded = planGuards(event, state, (appointmentId) => ({ op: 'appointment.delete', appointmentId }));
+  if (guarded) return guarded;
+  if (desired === undefined) return noOp(event);
+
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: desired.bodyHash, ghlContactId: parent.ghlContactId };
+  if (state?.ghlId === undefined) {
+    // Nothing to show in GHL for an appointment we never saw start (e.g. a thin cancel).
+    if (desired.createBody === undefined) return noOp(event);
+    return { kind: 'write', operations: [{ op: 'appointment.create', body: desired.createBody }], creates: true, next };
+  }
+  if (desired.bodyHash === state.bodyHash || Object.keys(desired.updateBody).length === 0) return noOp(event);
+  return { kind: 'write', operations: [{ op: 'appointment.update', appointmentId: state.ghlId, body: desired.updateBody }], creates: false, next };
+}
