@@ -1,0 +1,165 @@
+/**
+ * Local AWS-protocol servers for the local stack and the integration/e2e tests: fauxqs 1.9
+ * (SQS's JSON protocol; 2.x needs Node 22.5+) and dynalite (DynamoDB, in memory), each created
+ * with the sync's queues and table. The real handlers reach them with their unchanged AWS SDK
+ * clients through the environment `localAwsEnv` returns (AWS_ENDPOINT_URL_SQS / _DYNAMODB).
+ *
+ * fauxqs binds 0.0.0.0 whatever host it is given (host only shapes queue URLs): on a shared
+ * network its port is reachable from other machines. dynalite binds the host asked for.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import {
+  CONSUMER_ENV,
+  DEFAULT_RESOURCE_PREFIX,
+  ENTITIES,
+  SYNC_TABLE,
+  deadLetterQueueUrlEnvVar,
+  queueUrlEnvVar,
+  type Entity,
+} from '../../lib/entities.js';
+import { createEntityQueues, createSyncTable, type EntityQueues, type QueueSettings } from './resources.js';
+
+/** The ports fauxqs and dynalite use by default, so their own docs and CLIs agree with ours. */
+export const DEFAULT_SQS_PORT = 4566;
+export const DEFAULT_DYNAMODB_PORT = 4567;
+export const LOCAL_AWS_HOST = '127.0.0.1';
+/** The local servers ignore signatures, but the SDK will not send a request without credentials. */
+export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LOCAL_AWS_REGION = 'eu-west-1';
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(
+    readonly service: string,
+    readonly port: number,
+  ) {
+    super(`Port ${port} is already in use, so the local ${service} server cannot start. Stop what listens there (lsof -i :${port}) or choose another port.`);
+  }
+}
+
+export interface LocalServer {
+  /** e.g. http://127.0.0.1:4566 */
+  readonly endpoint: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface LocalAwsOptions extends QueueSettings {
+  /** 0 picks a free port (tests). */
+  sqsPort?: number;
+  dynamoPort?: number;
+}
+
+export interface LocalAws {
+  readonly sqs: LocalServer;
+  readonly dynamodb: LocalServer;
+  readonly region: string;
+  readonly queues: Record<Entity, EntityQueues>;
+  readonly tableName: string;
+  /** Stops both servers; their ports are free once it resolves. Stop pollers first. */
+  stop(): Promise<void>;
+}
+
+/** Starts both servers and creates every queue, DLQ and the sync table. */
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const sqs = await startLocalSqs(options.sqsPort ?? DEFAULT_SQS_PORT);
+  let dynamodb: LocalServer;
+  try {
+    dynamodb = await startLocalDynamo(options.dynamoPort ?? DEFAULT_DYNAMODB_PORT);
+  } catch (error) {
+    await sqs.stop();
+    throw error;
+  }
+  const stop = async () => {
+    await Promise.all([sqs.stop(), dynamodb.stop()]);
+  };
+  try {
+    const tableName = SYNC_TABLE.name(options.prefix ?? DEFAULT_RESOURCE_PREFIX);
+    const sqsClient = localSqsClient(sqs.endpoint);
+    const dynamoClient = localDynamoClient(dynamodb.endpoint);
+    const [queues] = await Promise.all([
+      createEntityQueues(sqsClient, options),
+      createSyncTable(dynamoClient, tableName),
+    ]);
+    sqsClient.destroy();
+    dynamoClient.destroy();
+    return { sqs, dynamodb, region: LOCAL_AWS_REGION, queues, tableName, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The environment a webhook or consumer needs to run against the local servers: queue and DLQ
+ * URLs, the table name, endpoints, dummy credentials and region. Merge it into process.env
+ * before the handler module creates its SDK clients.
+ */
+export function localAwsEnv(aws: Pick<LocalAws, 'sqs' | 'dynamodb' | 'region' | 'queues' | 'tableName'>): Record<string, string> {
+  const queueUrls = ENTITIES.flatMap((entity) => [
+    [queueUrlEnvVar(entity), aws.queues[entity].queueUrl],
+    [deadLetterQueueUrlEnvVar(entity), aws.queues[entity].deadLetterQueueUrl],
+  ]);
+  return {
+    ...Object.fromEntries(queueUrls),
+    [CONSUMER_ENV.syncTableName]: aws.tableName,
+    AWS_ENDPOINT_URL_SQS: aws.sqs.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: aws.dynamodb.endpoint,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+    AWS_REGION: aws.region,
+  };
+}
+
+export function localSqsClient(endpoint: string): SQSClient {
+  return new SQSClient({ endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
+}
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
+}
+
+export async function startLocalSqs(port: number): Promise<LocalServer> {
+  let server: Awaited<ReturnType<typeof startFauxqs>>;
+  try {
+    server = await startFauxqs({ port, host: LOCAL_AWS_HOST, logger: false });
+  } catch (error) {
+    throw isAddressInUse(error) ? new PortInUseError('SQS (fauxqs)', port) : error;
+  }
+  return {
+    endpoint: `http://${LOCAL_AWS_HOST}:${server.port}`,
+    port: server.port,
+    stop: () => server.stop(),
+  };
+}
+
+export async function startLocalDynamo(port: number): Promise<LocalServer> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(isAddressInUse(error) ? new PortInUseError('DynamoDB (dynalite)', port) : error));
+    server.listen(port, LOCAL_AWS_HOST, resolve);
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://${LOCAL_AWS_HOST}:${actualPort}`,
+    port: actualPort,
+    stop: () => closeServer(server),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // close() waits for open keep-alive sockets (SDK clients keep them): end them now.
+    server.closeAllConnections();
+  });
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EADDRINUSE';
+}
