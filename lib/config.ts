@@ -60,3 +60,20 @@ export function queueUrlOf(config: Record<string, unknown>, entity: Entity): str
   if (typeof url !== 'string') throw new ConfigError(`${queueUrlEnvVar(entity)} is required`);
   return url;
 }
+
+/**
+ * Settings of the GHL client (lib/ghl/), read by every consumer. Spread `.shape` into a
+ * function's own schema. The rate budget is shared by all consumers of one location; keep it
+ * under GHL's 100 requests per 10 s (docs/GHL-CLIENT.md explains the headroom).
+ */
+export const ghlClientConfigSchema = z.object({
+  GHL_BASE_URL: z._default(z.url(), 'https://services.leadconnectorhq.com'),
+  /** Secrets Manager id of the GHL credentials (`{type:"pit",...}` or `{type:"oauth",...}`). */
+  GHL_SECRET_ID: nonEmpty(),
+  GHL_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  GHL_RATE_LIMIT_REQUESTS: positiveInt(90),
+  GHL_RATE_LIMIT_INTERVAL_MS: positiveInt(10_000),
+  /** How long the credentials are served from memory before Secrets Manager is read again. */
+  GHL_CREDENTIALS_TTL_MS: positiveInt(300_000),
+});
+export type GhlClientConfig = z.infer<typeof ghlClientConfigSchema>;
