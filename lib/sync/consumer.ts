@@ -1,0 +1,162 @@
+/**
+ * The batch half of every consumer Lambda: runs each SQS record through the entity's record
+ * processor and turns failures into what SQS and on-call need, by error kind:
+ *  - permanent: the record is parked in the entity's DLQ with its reason, status and GHL
+ *    traceId as message attributes, and reported as processed, so SQS deletes it: a poison
+ *    message never cycles until maxReceiveCount.
+ *  - transient on its last allowed receive: parked the same way (with e.g. `contact-not-synced`),
+ *    so the reason travels with it instead of SQS's silent redrive.
+ *  - transient or auth otherwise: the record fails its batch item and becomes visible again after
+ *    the one retry policy's backoff (not after the full visibility timeout: a FIFO group is blocked
+ *    while its head waits).
+ *  - GHL's daily quota exhausted: every remaining record fails at once without touching GHL and
+ *    waits a long time: retries cannot succeed before the quota resets.
+ * FIFO order is kept by Powertools' FIFO processor: a failed record fails the rest of its message
+ * group in this batch, and other groups go on.
+ */
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Entity } from '../entities.js';
+import { errorKindOf, isSyncError, type ErrorKind } from '../errors.js';
+import { backoffDelayMs, type RetryPolicy } from '../retry.js';
+
+/** Why a record was parked, as DLQ message attributes carry it. Never personal data. */
+export interface ParkedFailure {
+  reason: string;
+  kind: ErrorKind;
+  status?: number;
+  traceId?: string;
+  message: string;
+  receiveCount: number;
+}
+
+export interface DeadLetterParker {
+  park(record: SQSRecord, failure: ParkedFailure): Promise<void>;
+}
+
+export interface VisibilityChanger {
+  /** Makes failed records visible again after `seconds` (0..43200). */
+  changeVisibility(changes: { record: SQSRecord; seconds: number }[]): Promise<void>;
+}
+
+export interface ProcessedRecord {
+  /** 'synced' wrote to GHL; 'skipped' decided nothing needed writing. */
+  outcome: 'synced' | 'skipped';
+  detail?: string;
+}
+
+export type RecordProcessor = (record: SQSRecord) => Promise<ProcessedRecord>;
+
+export interface ConsumerObserver {
+  recordProcessed(record: SQSRecord, result: ProcessedRecord): void;
+  recordFailed(record: SQSRecord, error: unknown, disposition: 'retry' | 'parked' | 'quota-wait'): void;
+}
+
+export interface ConsumerOptions {
+  entity: Entity;
+  processRecord: RecordProcessor;
+  parker: DeadLetterParker;
+  visibility: VisibilityChanger;
+  /** The queue's redrive maxReceiveCount: on this receive a transient failure is parked. */
+  maxReceiveCount: number;
+  /** Backoff between SQS redeliveries of a failed record (seconds granularity). */
+  retryPolicy?: RetryPolicy;
+  /** How long records wait when GHL's daily quota is exhausted. */
+  quotaExhaustedDelaySeconds?: number;
+  observer?: ConsumerObserver;
+  random?: () => number;
+}
+
+/** SQS redelivery backoff: 1 s, 2 s, 4 s ... up to 5 minutes, jittered. */
+export const SQS_RETRY_POLICY: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+
+export const DAILY_QUOTA_REASON = 'ghl-daily-quota-exhausted';
+
+export function receiveCountOf(record: SQSRecord): number {
+  return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+}
+
+export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const retryPolicy = options.retryPolicy ?? SQS_RETRY_POLICY;
+  const quotaDelay = options.quotaExhaustedDelaySeconds ?? 900;
+
+  return async (event) => {
+    const processor = new SqsFifoPartialProcessorAsync();
+    // Self-failed records and how long each should stay invisible.
+    const delays: { record: SQSRecord; seconds: number }[] = [];
+    let quotaExhausted = false;
+
+    const handleRecord = async (record: SQSRecord): Promise<ProcessedRecord> => {
+      if (quotaExhausted) {
+        delays.push({ record, seconds: quotaDelay });
+        options.observer?.recordFailed(record, undefined, 'quota-wait');
+        throw new Error('skipped: GHL daily quota exhausted earlier in this batch');
+      }
+      try {
+        const result = await options.processRecord(record);
+        options.observer?.recordProcessed(record, result);
+        return result;
+      } catch (error) {
+        const kind = errorKindOf(error);
+        const receiveCount = receiveCountOf(record);
+        if (isSyncError(error) && error.reason === DAILY_QUOTA_REASON) {
+          quotaExhausted = true;
+          delays.push({ record, seconds: quotaDelay });
+          options.observer?.recordFailed(record, error, 'quota-wait');
+          throw error;
+        }
+        if (kind === 'permanent' || receiveCount >= options.maxReceiveCount) {
+          await options.parker.park(record, describeFailure(error, receiveCount));
+          options.observer?.recordFailed(record, error, 'parked');
+          return { outcome: 'skipped', detail: 'parked' };
+        }
+        const hinted = isSyncError(error) ? error.retryAfterMs : undefined;
+        const delayMs = Math.max(hinted ?? 0, backoffDelayMs(receiveCount, retryPolicy, options.random));
+        delays.push({ record, seconds: Math.min(43_200, Math.max(1, Math.ceil(delayMs / 1000))) });
+        options.observer?.recordFailed(record, error, 'retry');
+        throw error;
+      }
+    };
+
+    const response = await processPartialResponse(event, handleRecord, processor, {
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
+
+    // Records the FIFO processor failed for their group's sake never reached handleRecord: they
+    // come back with their group's head, which keeps the group locked until it is visible again.
+    const delayOf = new Map(delays.map(({ record, seconds }) => [record.messageId, seconds]));
+    const groupDelayOf = new Map(delays.map(({ record, seconds }) => [record.attributes.MessageGroupId, seconds]));
+    const byId = new Map(event.Records.map((record) => [record.messageId, record]));
+    const changes = response.batchItemFailures.flatMap(({ itemIdentifier }) => {
+      const record = byId.get(itemIdentifier);
+      if (record === undefined) return [];
+      const seconds = delayOf.get(itemIdentifier) ?? groupDelayOf.get(record.attributes.MessageGroupId) ?? 1;
+      return [{ record, seconds }];
+    });
+    if (changes.length > 0) {
+      try {
+        await options.visibility.changeVisibility(changes);
+      } catch {
+        // The records still fail and come back after the queue's visibility timeout: slower, not lost.
+      }
+    }
+    return response;
+  };
+}
+
+function describeFailure(error: unknown, receiveCount: number): ParkedFailure {
+  if (isSyncError(error)) {
+    return {
+      reason: error.reason,
+      kind: error.kind,
+      ...(error.status !== undefined && { status: error.status }),
+      ...(error.traceId !== undefined && { traceId: error.traceId }),
+      message: error.message,
+      receiveCount,
+    };
+  }
+  // Unknown errors carry no guarantee about their message: keep only the type name.
+  const name = error instanceof Error ? error.name : typeof error;
+  return { reason: 'unexpected-error', kind: 'transient', message: `Unexpected ${name}`, receiveCount };
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { SQSRecord } from 'aws-lambda';
+import { createBatchConsumer, DAILY_QUOTA_REASON, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
+import { permanentError, transientError } from '../../../lib/errors.js';
+import { sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
+
+function harness(processRecord: RecordProcessor, maxReceiveCount = 8) {
+  const parked: { record: SQSRecord; failure: ParkedFailure }[] = [];
+  const visibility: { id: string; seconds: number }[] = [];
+  const consume = createBatchConsumer({
+    entity: 'contacts',
+    processRecord,
+    maxReceiveCount,
+    random: () => 0.5,
+    parker: { park: async (record, failure) => void parked.push({ record, failure }) },
+    visibility: {
+      changeVisibility: async (changes) => void visibility.push(...changes.map((c) => ({ id: c.record.messageId, seconds: c.seconds }))),
+    },
+  });
+  return { consume, parked, visibility };
+}
+
+describe('batch consumer', () => {
+  it('reports no failures when every record syncs', async () => {
+    const { consume } = harness(async () => ({ outcome: 'synced' }));
+    expect(await consume(sqsEvent(sqsRecord(), sqsRecord()))).toEqual({ batchItemFailures: [] });
+  });
+
+  it('parks a permanent failure in the DLQ with its reason and lets SQS delete it', async () => {
+    const { consume, parked } = harness(async () => {
+      throw permanentError('GHL rejected the body (422): property x should not exist', { reason: 'ghl-422', status: 422, traceId: 't-1' });
+    });
+    const record = sqsRecord();
+    expect(await consume(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.failure).toMatchObject({ reason: 'ghl-422', kind: 'permanent', status: 422, traceId: 't-1', receiveCount: 1 });
+  });
+
+  it('fails a transient failure for a retry after a backoff shorter than the visibility timeout', async () => {
+    const { consume, parked, visibility } = harness(async () => {
+      throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+    });
+    const record = sqsRecord({ receiveCount: 2 });
+    expect(await consume(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(parked).toHaveLength(0);
+    expect(visibility).toEqual([{ id: record.messageId, seconds: 2 }]);
+  });
+
+  it('waits at least as long as the failure asked for', async () => {
+    const { consume, visibility } = harness(async () => {
+      throw transientError('rate limited', { reason: 'ghl-429', status: 429, retryAfterMs: 10_000 });
+    });
+    await consume(sqsEvent(sqsRecord()));
+    expect(visibility[0]!.seconds).toBe(10);
+  });
+
+  it('parks a transient failure on its last allowed receive, keeping its reason', async () => {
+    const { consume, parked } = harness(async () => {
+      throw transientError('contact not synced yet', { reason: 'contact-not-synced' });
+    }, 3);
+    expect(await consume(sqsEvent(sqsRecord({ receiveCount: 3 })))).toEqual({ batchItemFailures: [] });
+    expect(parked[0]!.failure).toMatchObject({ reason: 'contact-not-synced', receiveCount: 3 });
+  });
+
+  it('fails the rest of a message group after a failure, but not other groups', async () => {
+    const first = sqsRecord({ groupId: 'a' });
+    const sameGroup = sqsRecord({ groupId: 'a' });
+    const otherGroup = sqsRecord({ groupId: 'b' });
+    const processRecord = vi.fn(async (record: SQSRecord) => {
+      if (record === first) throw transientError('503', { reason: 'ghl-503' });
+      return { outcome: 'synced' as const };
+    });
+    const { consume, visibility } = harness(processRecord);
+    const response = await consume(sqsEvent(first, sameGroup, otherGroup));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([first.messageId, sameGroup.messageId]);
+    expect(processRecord).toHaveBeenCalledTimes(2);
+    expect(visibility.map((v) => v.id)).toEqual([first.messageId, sameGroup.messageId]);
+  });
+
+  it('stops touching GHL for the rest of the batch once the daily quota is exhausted', async () => {
+    const processRecord = vi.fn(async () => {
+      throw transientError('daily quota exhausted', { reason: DAILY_QUOTA_REASON, status: 429 });
+    });
+    const { consume, visibility } = harness(processRecord);
+    const records = [sqsRecord({ groupId: 'a' }), sqsRecord({ groupId: 'b' }), sqsRecord({ groupId: 'c' })];
+    const response = await consume(sqsEvent(...records));
+    expect(response.batchItemFailures).toHaveLength(3);
+    expect(processRecord).toHaveBeenCalledTimes(1);
+    expect(visibility.every((v) => v.seconds === 900)).toBe(true);
+  });
+
+  it('keeps an unexpected error message out of the DLQ attributes', async () => {
+    const { consume, parked } = harness(async () => {
+      throw new TypeError('cannot read anna@example.com');
+    }, 1);
+    await consume(sqsEvent(sqsRecord()));
+    expect(parked[0]!.failure.message).toBe('Unexpected TypeError');
+  });
+
+  it('still reports the failure when changing visibility fails', async () => {
+    const consume = createBatchConsumer({
+      entity: 'contacts',
+      maxReceiveCount: 8,
+      processRecord: async () => {
+        throw transientError('503', { reason: 'ghl-503' });
+      },
+      parker: { park: async () => {} },
+      visibility: { changeVisibility: async () => Promise.reject(new Error('sqs down')) },
+    });
+    const record = sqsRecord();
+    expect(await consume(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+  });
+});
