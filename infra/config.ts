@@ -1,0 +1,119 @@
+/**
+ * Deployment configuration: the `context` of cdk.json (or `-c key=value` on the command line),
+ * validated once at synth time. A wrong value fails `cdk synth` with a message that names the
+ * key and says what it expects, instead of deploying something subtly broken.
+ *
+ * Values given with `-c` arrive as strings, so numbers, booleans and the mapping JSON are
+ * accepted both as their JSON type and as a string.
+ */
+import { z } from 'zod';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX } from '../lib/entities.js';
+
+export class InfraConfigError extends Error {
+  override name = 'InfraConfigError';
+}
+
+/** An integer given as a number (cdk.json) or a string of digits (`-c key=8`). */
+const int = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
+
+/** CloudWatch Logs accepts only a fixed set of retention periods. */
+const RETENTION_CHOICES = Object.values(RetentionDays).filter(
+  (v): v is RetentionDays => typeof v === 'number' && v !== RetentionDays.INFINITE,
+);
+const retentionDays = int(1, 3653).refine((v) => RETENTION_CHOICES.includes(v as RetentionDays), {
+  message: `must be one of ${RETENTION_CHOICES.join(', ')}`,
+});
+
+/** Field mapping for the consumers; its shape is validated by the consumers' own schema at cold start. */
+const mappingJson = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value; // left as a string, so the object check below reports it
+  }
+}, z.record(z.string(), z.unknown(), { error: 'must be a JSON object (or a string holding one)' }));
+
+/** Lambda allows 4 KB for all environment variables of a function together. */
+const MAX_MAPPING_JSON_BYTES = 3_000;
+
+export const infraConfigSchema = z.object({
+  /** Distinguishes deployments (stack name); lower-case letters, digits and dashes. */
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be 1-20 lower-case letters, digits or dashes, starting with a letter')
+    .default('prod'),
+  /** Prefix of queue, table and secret names (lib/entities.ts builds the names from it). */
+  resourcePrefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, dashes or underscores')
+    .default(DEFAULT_RESOURCE_PREFIX),
+  /** Receives of a message before SQS moves it to the DLQ. */
+  maxReceiveCount: int(1, 1000).default(DEFAULT_MAX_RECEIVE_COUNT),
+  /** Webhook stage throttling: steady requests per second and burst. */
+  apiThrottleRateLimit: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z.number().positive().max(10_000),
+  ).default(50),
+  apiThrottleBurstLimit: int(1, 5_000).default(100),
+  /** Optional address subscribed to the alarm topic (confirm the e-mail AWS sends). */
+  alarmEmail: z.email().optional(),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  logRetentionDays: retentionDays.default(RetentionDays.ONE_MONTH),
+  /** Accepted clock skew of Relatel's signature timestamp. */
+  signatureToleranceSeconds: int(1, 3_600).default(300),
+  webhookMemoryMb: int(128, 10_240).default(512),
+  /** FIFO event sources take at most 10 records per batch. */
+  consumerBatchSize: int(1, 10).default(10),
+  /** Lambda's lower bound for an SQS event source's maximum concurrency is 2. */
+  consumerMaxConcurrency: int(2, 1_000).default(2),
+  /** The consumers' timeout; each queue's visibility timeout is 6x this (AWS's advice). */
+  consumerTimeoutSeconds: int(10, 900).default(60),
+  consumerMemoryMb: int(128, 10_240).default(512),
+  ghlBaseUrl: z.url().default('https://services.leadconnectorhq.com'),
+  relatelApiBaseUrl: z.url().default('https://app.relatel.dk/api/v2'),
+  /** GHL calendar that receives appointments; appointments cannot sync without it. */
+  ghlCalendarId: z.string().min(1).optional(),
+  /** Budget of GHL requests per interval shared by all consumers (GHL allows 100 per 10 s). */
+  ghlRateLimitRequests: int(1, 100).default(90),
+  ghlRateLimitIntervalMs: int(1_000, 60_000).default(10_000),
+  mapping: mappingJson.optional(),
+});
+
+export type InfraConfig = z.infer<typeof infraConfigSchema>;
+
+const KNOWN_KEYS = new Set(Object.keys(infraConfigSchema.shape));
+
+/**
+ * Validates raw context values. `raw` may hold CDK's own context (feature flags such as
+ * `@aws-cdk/...`, lookups such as `availability-zones:...`); those are ignored, but a plain
+ * camelCase key this schema does not know is almost always a typo and is rejected.
+ */
+export function parseInfraConfig(raw: Record<string, unknown>): InfraConfig {
+  const unknownKeys = Object.keys(raw).filter((key) => /^[a-z][a-zA-Z0-9]*$/.test(key) && !KNOWN_KEYS.has(key));
+  const problems = unknownKeys.map((key) => `  ${key}: is not a known setting (known: ${[...KNOWN_KEYS].join(', ')})`);
+
+  const ours = Object.fromEntries(Object.entries(raw).filter(([key]) => KNOWN_KEYS.has(key)));
+  const result = infraConfigSchema.safeParse(ours);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  } else if (result.data.mapping && Buffer.byteLength(JSON.stringify(result.data.mapping)) > MAX_MAPPING_JSON_BYTES) {
+    problems.push(`  mapping: must serialise to at most ${MAX_MAPPING_JSON_BYTES} bytes (Lambda's environment limit is 4 KB)`);
+  }
+  if (problems.length > 0 || !result.success) {
+    throw new InfraConfigError(
+      `Invalid CDK context (cdk.json "context" or -c key=value):\n${problems.join('\n')}`,
+    );
+  }
+  return result.data;
+}
+
+/** Reads every context value of the app (cdk.json, cdk.context.json, -c) and validates it. */
+export function loadInfraConfig(node: { getAllContext(defaults?: object): Record<string, unknown> }): InfraConfig {
+  return parseInfraConfig(node.getAllContext());
+}
