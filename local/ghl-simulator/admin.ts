@@ -1,0 +1,60 @@
+/**
+ * The simulator's control endpoints under /__sim/, for `npm run status` and for tests or tools in
+ * another process. They need no token and never count against the rate limit or draw faults.
+ *
+ *   GET  /__sim/state        snapshot: records, counters, rate-limit budget, fault settings
+ *   GET  /__sim/requests     the request log
+ *   POST /__sim/faults       change fault settings (partial FaultSettings, optional seed)
+ *   POST /__sim/rate-limit   change rate-limit settings (partial RateLimitSettings)
+ *   POST /__sim/contacts     seed a contact as if made in GHL's UI
+ *   POST /__sim/reset        back to the initial state and settings
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultSettings } from './faults.js';
+import type { RateLimitSettings } from './rate-limit.js';
+import type { GhlSimulator } from './server.js';
+import { readBody } from './io.js';
+import { isPlainObject } from './validate.js';
+
+type AdminControl = Pick<GhlSimulator, 'state' | 'setFaults' | 'setRateLimit' | 'seedContact' | 'reset'>;
+
+export async function handleAdminRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  sim: AdminControl,
+): Promise<void> {
+  const rawBody = await readBody(req);
+  const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/$/, '')}`;
+  try {
+    switch (route) {
+      case 'GET /__sim/state':
+        return reply(res, 200, sim.state.snapshot());
+      case 'GET /__sim/requests':
+        return reply(res, 200, { requests: sim.state.requests() });
+      case 'POST /__sim/faults':
+        return reply(res, 200, { faults: sim.setFaults(jsonObject(rawBody) as Partial<FaultSettings>) });
+      case 'POST /__sim/rate-limit':
+        return reply(res, 200, { rateLimit: sim.setRateLimit(jsonObject(rawBody) as Partial<RateLimitSettings>) });
+      case 'POST /__sim/contacts':
+        return reply(res, 201, { contact: sim.seedContact(jsonObject(rawBody)) });
+      case 'POST /__sim/reset':
+        sim.reset();
+        return reply(res, 200, { reset: true });
+      default:
+        return reply(res, 404, { statusCode: 404, message: `Cannot ${route}` });
+    }
+  } catch (error) {
+    return reply(res, 400, { statusCode: 400, message: error instanceof Error ? error.message : 'Bad Request' });
+  }
+}
+
+function jsonObject(raw: string): Record<string, unknown> {
+  const parsed: unknown = raw.trim() === '' ? {} : JSON.parse(raw);
+  if (!isPlainObject(parsed)) throw new TypeError('body must be a JSON object');
+  return parsed;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,40 @@
+/** GHL's error answers, in the shapes its API gateway and NestJS services produce. */
+import { DUPLICATE_CONTACT_MESSAGE } from './spec.js';
+import type { DuplicateMatch } from './store.js';
+
+export class GhlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(`GHL ${status}`);
+  }
+}
+
+export const unauthorized = (message: string) =>
+  new GhlError(401, { statusCode: 401, message, error: 'Unauthorized' });
+
+export const forbiddenLocation = () =>
+  new GhlError(403, { statusCode: 403, message: 'The token does not have access to this location.', error: 'Forbidden' });
+
+export const notFound = (what: string) => new GhlError(404, { statusCode: 404, message: `${what} not found`, error: 'Not Found' });
+
+export const noRoute = (method: string, path: string) =>
+  new GhlError(404, { statusCode: 404, message: `Cannot ${method} ${path}`, error: 'Not Found' });
+
+export const badRequest = (message: string) => new GhlError(400, { statusCode: 400, message, error: 'Bad Request' });
+
+export const unprocessable = (messages: string[]) =>
+  new GhlError(422, { statusCode: 422, message: messages, error: 'Unprocessable Entity' });
+
+export const duplicateContact = (match: DuplicateMatch) =>
+  new GhlError(400, {
+    statusCode: 400,
+    message: DUPLICATE_CONTACT_MESSAGE,
+    meta: { contactId: match.contact.id, matchingField: match.field },
+  });
+
+export const tooManyRequests = () => new GhlError(429, { statusCode: 429, message: 'Too Many Requests' });
+
+export const internalServerError = () =>
+  new GhlError(500, { statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' });

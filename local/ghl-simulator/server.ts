@@ -1,0 +1,380 @@
+/**
+ * The GHL simulator's HTTP server. Around each GHL operation (routes.ts) it does what GHL's edge
+ * does, in GHL's order: a route must exist, then bearer auth, then the family's Version header,
+ * then the location's rate limit, then body validation; every answer carries the X-RateLimit-*
+ * headers and a trace id. Injected faults wrap all of it (faults.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleAdminRequest } from './admin.js';
+import { systemClock, type SimulatorClock } from './clock.js';
+import {
+  GhlError,
+  badRequest,
+  internalServerError,
+  noRoute,
+  tooManyRequests,
+  unauthorized,
+  unprocessable,
+} from './errors.js';
+import { NO_FAULTS, checkFaults, decideFaults, type FaultDecision, type FaultKind, type FaultSettings } from './faults.js';
+import { ghlIdGenerator, seededRandom, type Random } from './random.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { matchRoute, type LocationSettings, type Route } from './routes.js';
+import { GHL_API_VERSIONS } from './spec.js';
+import { SimStore, type DuplicateField, type SimAppointment, type SimContact, type SimNote, type SimTask } from './store.js';
+import { isPlainObject, validateBody } from './validate.js';
+import { readBody, rejectUnknownKeys } from './io.js';
+
+/** What a fresh simulator is configured with; the local stack points its GHL settings here. */
+export const GHL_SIMULATOR_DEFAULTS = {
+  host: '127.0.0.1',
+  token: 'local-ghl-token',
+  locationId: 'SimLocation000000001',
+  calendarId: 'SimCalendar000000001',
+  seed: 1,
+  requestLogLimit: 10_000,
+} as const;
+
+export interface GhlSimulatorOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Bearer tokens accepted (Private Integration Tokens of the simulated location). */
+  tokens?: readonly string[];
+  locationId?: string;
+  calendarIds?: readonly string[];
+  allowDuplicates?: boolean;
+  duplicateMatchOrder?: readonly DuplicateField[];
+  rateLimit?: Partial<RateLimitSettings>;
+  faults?: Partial<FaultSettings>;
+  /** Seeds fault draws and generated ids, so a run can be replayed. */
+  seed?: number;
+  clock?: SimulatorClock;
+  /** The request log keeps this many most recent entries; counters count everything. */
+  requestLogLimit?: number;
+}
+
+export interface SimRequestRecord {
+  seq: number;
+  at: string;
+  method: string;
+  /** Path without the query string (queries may carry e-mails or phone numbers). */
+  path: string;
+  /** Route operation, e.g. `contacts.create`; `unknown` when no route matched. */
+  operation: string;
+  /** 0 when no answer was given (an injected timeout). */
+  status: number;
+  durationMs: number;
+  faults: FaultKind[];
+}
+
+export interface SimCounters {
+  total: number;
+  byStatus: Record<string, number>;
+  byOperation: Record<string, number>;
+  byFault: Record<string, number>;
+}
+
+/** Read access to everything the simulator holds; every call returns a copy. */
+export interface GhlSimulatorState {
+  contacts(): SimContact[];
+  contact(id: string): SimContact | undefined;
+  tasks(contactId?: string): SimTask[];
+  notes(contactId?: string): SimNote[];
+  appointments(contactId?: string): SimAppointment[];
+  requests(): SimRequestRecord[];
+  counters(): SimCounters;
+  snapshot(): GhlSimulatorSnapshot;
+}
+
+export interface GhlSimulatorSnapshot {
+  locationId: string;
+  calendarIds: string[];
+  contacts: SimContact[];
+  tasks: SimTask[];
+  notes: SimNote[];
+  appointments: SimAppointment[];
+  counters: SimCounters;
+  rateLimit: RateLimitSettings & { remaining: number; dailyRemaining: number };
+  faults: FaultSettings;
+  seed: number;
+}
+
+export interface GhlSimulator {
+  url: string;
+  port: number;
+  locationId: string;
+  calendarIds: readonly string[];
+  tokens: readonly string[];
+  state: GhlSimulatorState;
+  /** Changes some fault settings; `seed` restarts the fault draws from that seed. */
+  setFaults(changes: Partial<FaultSettings> & { seed?: number }): FaultSettings;
+  setRateLimit(changes: Partial<RateLimitSettings>): RateLimitSettings;
+  /** Puts a contact in place as if created in GHL's UI (e.g. one with a businessId). */
+  seedContact(fields: Record<string, unknown>): SimContact;
+  /** Back to how it started: empty state, fresh budgets, initial settings and seed. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  json?: unknown;
+  html?: string;
+  headers?: Record<string, string>;
+}
+
+export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Promise<GhlSimulator> {
+  const clock = options.clock ?? systemClock;
+  const seed = options.seed ?? GHL_SIMULATOR_DEFAULTS.seed;
+  const tokens = new Set(options.tokens ?? [GHL_SIMULATOR_DEFAULTS.token]);
+  const location: LocationSettings = {
+    locationId: options.locationId ?? GHL_SIMULATOR_DEFAULTS.locationId,
+    calendarIds: [...(options.calendarIds ?? [GHL_SIMULATOR_DEFAULTS.calendarId])],
+    allowDuplicates: options.allowDuplicates ?? false,
+    duplicateMatchOrder: [...(options.duplicateMatchOrder ?? ['email', 'phone'])],
+  };
+  rejectUnknownKeys(options.faults ?? {}, NO_FAULTS, 'fault');
+  const initialFaults = checkFaults({ ...NO_FAULTS, ...options.faults });
+  rejectUnknownKeys(options.rateLimit ?? {}, DEFAULT_RATE_LIMIT, 'rate limit');
+  const initialRateLimit: RateLimitSettings = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+  const logLimit = options.requestLogLimit ?? GHL_SIMULATOR_DEFAULTS.requestLogLimit;
+
+  let faults = initialFaults;
+  let faultRandom: Random = seededRandom(seed);
+  let idRandom: Random = seededRandom(seed ^ 0x5bd1e995);
+  const store = new SimStore(ghlIdGenerator(() => idRandom()), () => clock.now());
+  const limiter = new RateLimiter(initialRateLimit, () => clock.now());
+  let log: SimRequestRecord[] = [];
+  let counters = emptyCounters();
+  let seq = 0;
+  let releaseHeld: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    releaseHeld = resolve;
+  });
+
+  function record(entry: Omit<SimRequestRecord, 'seq' | 'at'>): void {
+    seq += 1;
+    log.push({ seq, at: new Date(clock.now()).toISOString(), ...entry });
+    if (log.length > logLimit) log.splice(0, log.length - logLimit);
+    counters.total += 1;
+    bump(counters.byStatus, String(entry.status));
+    bump(counters.byOperation, entry.operation);
+    for (const fault of entry.faults) bump(counters.byFault, fault);
+  }
+
+  /** Never answers: holds the request until the client gives up, or drops the connection. */
+  async function withhold(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (faults.timeoutMode === 'hang') {
+      const clientGone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      await Promise.race([clientGone, clock.sleep(faults.hangMs), stopped]);
+    }
+    req.socket.destroy();
+  }
+
+  function apiReply(req: IncomingMessage, url: URL, rawBody: string, traceId: string, decision: FaultDecision): Reply {
+    if (decision.before === 'server-error') return serverErrorReply(decision.serverErrorStatus);
+    // An edge 429 looks like a spent budget, whatever the counters say.
+    if (decision.before === 'rate-limit') return { ...errorReply(tooManyRequests()), headers: { 'X-RateLimit-Remaining': '0' } };
+    const matched = matchRoute(req.method ?? 'GET', url.pathname);
+    if (!matched) throw noRoute(req.method ?? 'GET', url.pathname);
+    authenticate(req, tokens);
+    checkVersion(req, matched.route);
+    if (!limiter.tryConsume()) throw tooManyRequests();
+    const body = parseBody(matched.route, rawBody);
+    const answer = matched.route.handle({ params: matched.params, query: url.searchParams, body, store, location, traceId });
+    return { status: answer.status, json: answer.body };
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const started = performance.now();
+    // Drawn on arrival, before any await, so the draws follow request order.
+    const decision = decideFaults(faults, faultRandom);
+    const rawBody = await readBody(req);
+    const method = req.method ?? 'GET';
+    const operation = matchRoute(method, url.pathname)?.route.operation ?? 'unknown';
+    const seen: FaultKind[] = [];
+    const finish = (status: number) =>
+      record({ method, path: url.pathname, operation, status, durationMs: performance.now() - started, faults: seen });
+
+    if (decision.slowMs > 0) {
+      seen.push('slow');
+      await clock.sleep(decision.slowMs);
+    }
+    if (decision.before) seen.push(decision.before);
+    if (decision.before === 'timeout') {
+      await withhold(req, res);
+      return finish(0);
+    }
+
+    const traceId = randomUUID();
+    let reply: Reply;
+    try {
+      reply = apiReply(req, url, rawBody, traceId, decision);
+    } catch (error) {
+      reply = errorReply(error instanceof GhlError ? error : internalServerError());
+    }
+
+    const appliedWrite = method !== 'GET' && reply.status < 300 && decision.before === undefined;
+    if (appliedWrite && decision.afterWrite) {
+      seen.push(decision.afterWrite);
+      if (decision.afterWrite === 'after-write-timeout') {
+        await withhold(req, res);
+        return finish(0);
+      }
+      reply = serverErrorReply(decision.serverErrorStatus);
+    }
+    send(res, reply, { ...limiter.headers(), 'X-Trace-Id': traceId, ...reply.headers }, traceId);
+    finish(reply.status);
+  }
+
+  const state: GhlSimulatorState = {
+    contacts: () => structuredClone([...store.contacts.values()]),
+    contact: (id) => structuredClone(store.contacts.get(id)),
+    tasks: (contactId) => structuredClone([...store.tasks.values()].filter((t) => contactId === undefined || t.contactId === contactId)),
+    notes: (contactId) => structuredClone([...store.notes.values()].filter((n) => contactId === undefined || n.contactId === contactId)),
+    appointments: (contactId) =>
+      structuredClone([...store.appointments.values()].filter((a) => contactId === undefined || a.contactId === contactId)),
+    requests: () => structuredClone(log),
+    counters: () => structuredClone(counters),
+    snapshot: () => ({
+      locationId: location.locationId,
+      calendarIds: [...location.calendarIds],
+      contacts: state.contacts(),
+      tasks: state.tasks(),
+      notes: state.notes(),
+      appointments: state.appointments(),
+      counters: state.counters(),
+      rateLimit: { ...limiter.current, ...limiter.status() },
+      faults: structuredClone(faults),
+      seed,
+    }),
+  };
+
+  const control = {
+    setFaults({ seed: newSeed, ...changes }: Partial<FaultSettings> & { seed?: number }): FaultSettings {
+      rejectUnknownKeys(changes, NO_FAULTS, 'fault');
+      faults = checkFaults({ ...faults, ...changes });
+      if (newSeed !== undefined) faultRandom = seededRandom(newSeed);
+      return structuredClone(faults);
+    },
+    setRateLimit: (changes: Partial<RateLimitSettings>) => limiter.configure(changes),
+    seedContact(fields: Record<string, unknown>): SimContact {
+      const contact = store.createContact(location.locationId, fields);
+      if (typeof fields['businessId'] === 'string') contact.businessId = fields['businessId'];
+      return structuredClone(contact);
+    },
+    reset(): void {
+      store.clear();
+      faults = initialFaults;
+      faultRandom = seededRandom(seed);
+      idRandom = seededRandom(seed ^ 0x5bd1e995);
+      limiter.configure(initialRateLimit);
+      limiter.reset();
+      log = [];
+      counters = emptyCounters();
+      seq = 0;
+    },
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const handled = url.pathname.startsWith('/__sim/')
+      ? handleAdminRequest(req, res, url, { state, ...control })
+      : handleApi(req, res, url);
+    handled.catch(() => {
+      if (!res.headersSent) send(res, errorReply(internalServerError()), {}, randomUUID());
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? GHL_SIMULATOR_DEFAULTS.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${address}:${port}`,
+    port,
+    locationId: location.locationId,
+    calendarIds: location.calendarIds,
+    tokens: [...tokens],
+    state,
+    ...control,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        releaseHeld();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function authenticate(req: IncomingMessage, tokens: ReadonlySet<string>): void {
+  const header = req.headers.authorization;
+  if (!header) throw unauthorized('Authorization header is missing');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match || !tokens.has(match[1] as string)) throw unauthorized('Invalid token: access token is invalid');
+}
+
+/** GHL answers a missing or wrong Version with 401, like a bad token. */
+function checkVersion(req: IncomingMessage, route: Route): void {
+  const version = req.headers['version'];
+  if (version === undefined) throw unauthorized('Version header is missing');
+  if (version !== GHL_API_VERSIONS[route.family]) throw unauthorized('Version header is invalid for this endpoint');
+}
+
+function parseBody(route: Route, rawBody: string): Record<string, unknown> {
+  if (!route.body) return {};
+  if (rawBody.trim() === '') return checked(route, {});
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody);
+  } catch {
+    throw badRequest('Unexpected token in JSON body');
+  }
+  if (!isPlainObject(parsed)) throw badRequest('Body must be a JSON object');
+  return checked(route, parsed);
+}
+
+function checked(route: Route, body: Record<string, unknown>): Record<string, unknown> {
+  const messages = validateBody(route.body ?? { fields: {}, required: [] }, body);
+  if (messages.length > 0) throw unprocessable(messages);
+  return body;
+}
+
+function errorReply(error: GhlError): Reply {
+  return { status: error.status, json: error.body };
+}
+
+/** 500 comes from GHL's services as JSON; 502-504 come from the gateway in front, as HTML. */
+function serverErrorReply(status: number): Reply {
+  if (status === 500) return errorReply(internalServerError());
+  return { status, html: `<html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>` };
+}
+
+function send(res: ServerResponse, reply: Reply, headers: Record<string, string>, traceId: string): void {
+  if (res.destroyed) return;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (reply.html !== undefined) {
+    res.writeHead(reply.status, { 'Content-Type': 'text/html; charset=utf-8' }).end(reply.html);
+    return;
+  }
+  // Error bodies carry the traceId, as GHL's do, so a client can log it with the failure.
+  const json = reply.status >= 400 && isPlainObject(reply.json) ? { ...reply.json, traceId } : reply.json;
+  res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(json));
+}
+
+function emptyCounters(): SimCounters {
+  return { total: 0, byStatus: {}, byOperation: {}, byFault: {} };
+}
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
