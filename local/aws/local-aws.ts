@@ -4,15 +4,14 @@
  * with the sync's queues and table. The real handlers reach them with their unchanged AWS SDK
  * clients through the environment `localAwsEnv` returns (AWS_ENDPOINT_URL_SQS / _DYNAMODB).
  *
- * fauxqs binds 0.0.0.0 whatever host it is given (host only shapes queue URLs): on a shared
- * network its port is reachable from other machines. dynalite binds the host asked for.
+ * Both bind 127.0.0.1 only (fauxqs's own `startFauxqs` would bind 0.0.0.0: see startLocalSqs).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
+import { buildApp, type BuildAppOptions } from 'fauxqs';
 import {
   CONSUMER_ENV,
   DEFAULT_RESOURCE_PREFIX,
@@ -125,17 +124,37 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 export async function startLocalSqs(port: number): Promise<LocalServer> {
-  let server: Awaited<ReturnType<typeof startFauxqs>>;
+  const app = buildApp({ logger: false, stores: { sqsStore: await sqsStoreWithRequestHostUrls() } as BuildAppOptions['stores'] });
   try {
-    server = await startFauxqs({ port, host: LOCAL_AWS_HOST, logger: false });
+    await app.listen({ port, host: LOCAL_AWS_HOST });
   } catch (error) {
+    await app.close();
     throw isAddressInUse(error) ? new PortInUseError('SQS (fauxqs)', port) : error;
   }
+  const actualPort = (app.server.address() as AddressInfo).port;
   return {
-    endpoint: `http://${LOCAL_AWS_HOST}:${server.port}`,
-    port: server.port,
-    stop: () => server.stop(),
+    endpoint: `http://${LOCAL_AWS_HOST}:${actualPort}`,
+    port: actualPort,
+    stop: () => app.close(),
   };
+}
+
+/**
+ * fauxqs's `startFauxqs` names every queue `http://sqs.<region>.<host>:<port>/...` (host
+ * `localhost` by default) and binds 0.0.0.0. An unchanged SDK client sends each request to its
+ * QueueUrl's host, and `sqs.<region>.localhost` does not resolve on most machines; an IP host
+ * gives no valid URL at all. A store with no host makes fauxqs name queues after the Host the
+ * client used (`127.0.0.1:<port>`, the endpoint we hand out), and building the app ourselves
+ * lets it bind 127.0.0.1. The store class is not exported, so it is loaded next to fauxqs's
+ * entry point; the local-aws tests fail if a fauxqs upgrade moves it.
+ */
+async function sqsStoreWithRequestHostUrls(): Promise<object> {
+  const storeModuleUrl = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs')).href;
+  const { SqsStore } = (await import(storeModuleUrl)) as { SqsStore?: new () => { host: string | undefined } };
+  if (typeof SqsStore !== 'function') throw new Error(`fauxqs no longer has SqsStore in ${storeModuleUrl}`);
+  const store = new SqsStore();
+  store.host = undefined;
+  return store;
 }
 
 export async function startLocalDynamo(port: number): Promise<LocalServer> {
