@@ -50,6 +50,23 @@ export function routeOf(type: RoutedEventType): EventRoute {
   return EVENT_ROUTES[type];
 }
 
+/**
+ * The payload field that names the Relatel contact an event belongs to. Its value is the SQS
+ * FIFO MessageGroupId, so everything about one contact is applied in order: a contact's own
+ * `id`, the `contact_id` of a note, task or appointment, and for a call the remote party's
+ * number (the caller of an inbound call, the callee of an outbound one).
+ */
+export function messageGroupIdFieldOf(type: RoutedEventType, payload: Readonly<Record<string, unknown>>): string {
+  if (type === 'call.ended') return payload.direction === 'outbound' ? 'to_number' : 'from_number';
+  return EVENT_ROUTES[type].entity === 'contacts' ? 'id' : 'contact_id';
+}
+
+/** The MessageGroupId of an event (see above); undefined when the payload lacks a usable value. */
+export function messageGroupIdOf(type: RoutedEventType, payload: Readonly<Record<string, unknown>>): string | undefined {
+  const value = payload[messageGroupIdFieldOf(type, payload)];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
 /** Default prefix of every AWS resource name; a deployment may pick its own. */
 export const DEFAULT_RESOURCE_PREFIX = 'relatel-ghl-sync';
 
