@@ -63,8 +63,8 @@ export class DynamoSyncStateStore implements SyncStateStore {
   private readonly documents: DynamoDBDocumentClient;
 
   constructor(
-    private readonly tableName: string,
     dynamo: DynamoDBClient,
+    private readonly tableName: string,
   ) {
     // Optional fields are left out of items rather than stored as NULL.
     this.documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });

@@ -20,7 +20,7 @@ describe('DynamoSyncStateStore on dynalite', () => {
     tables += 1;
     const tableName = `sync-state-${tables}`;
     await createSyncTable(dynamo, tableName);
-    return { store: new DynamoSyncStateStore(tableName, dynamo), tableName };
+    return { store: new DynamoSyncStateStore(dynamo, tableName), tableName };
   }
 
   beforeAll(async () => {
