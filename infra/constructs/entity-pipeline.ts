@@ -1,0 +1,189 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  CONSUMER_ENV,
+  DLQ_RETENTION_DAYS,
+  deadLetterQueueName,
+  deadLetterQueueUrlEnvVar,
+  queueName,
+  queueUrlEnvVar,
+  type Entity,
+} from '../../lib/entities.js';
+import type { InfraConfig } from '../config.js';
+import { SyncFunction } from './sync-function.js';
+
+/** What a consumer does with the sync-state table; transactions need no actions of their own. */
+export const SYNC_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/** AWS's advice for SQS event sources: visibility timeout at least 6x the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export interface EntityPipelineProps {
+  readonly entity: Entity;
+  readonly config: InfraConfig;
+  readonly syncTable: dynamodb.ITable;
+  readonly ghlCredentials: secretsmanager.ISecret;
+  readonly relatelApiToken: secretsmanager.ISecret;
+  readonly alarmTopic: sns.ITopic;
+}
+
+/**
+ * One entity's path from queue to GHL: its FIFO queue, the FIFO dead-letter queue beside it,
+ * the consumer Lambda reading it in batches, and the alarm that calls on-call when anything
+ * is parked.
+ */
+export class EntityPipeline extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly consumer: SyncFunction;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: EntityPipelineProps) {
+    super(scope, id);
+    const { entity, config } = props;
+    const consumerTimeout = Duration.seconds(config.consumerTimeoutSeconds);
+
+    // SQS-managed SSE: encrypted at rest with no key to manage, no KMS request per message
+    // (cost, KMS throttling under load) and no key policy for producers and consumers to get
+    // right. A customer managed key would add control over the key, not over who reads the
+    // queues, which IAM and the TLS-only policies already decide.
+    const common = {
+      fifo: true,
+      // Deduplication by MessageDeduplicationId = Relatel's delivery_id, not by body.
+      contentBasedDeduplication: false,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    } as const;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...common,
+      queueName: deadLetterQueueName(entity, config.resourcePrefix),
+      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...common,
+      queueName: queueName(entity, config.resourcePrefix),
+      visibilityTimeout: Duration.seconds(config.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
+    });
+
+    this.consumer = new SyncFunction(this, 'Consumer', {
+      name: entity,
+      description: `Applies Relatel ${entity} events to GHL`,
+      timeout: consumerTimeout,
+      memorySize: config.consumerMemoryMb,
+      logRetention: config.logRetentionDays,
+      environment: consumerEnvironment(entity, config, {
+        syncTableName: props.syncTable.tableName,
+        ghlSecretId: props.ghlCredentials.secretArn,
+        relatelSecretId: props.relatelApiToken.secretArn,
+        queueUrl: this.queue.queueUrl,
+        deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      }),
+    });
+
+    this.consumer.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: config.consumerBatchSize,
+        maxConcurrency: config.consumerMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.grantConsumerAccess(props);
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        `Relatel ${entity} events are parked in ${deadLetterQueueName(entity, config.resourcePrefix)} and did not reach GHL. ` +
+        `Runbook: docs/RUNBOOK.md#${entity}-dlq-not-empty`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        // SQS publishes queue metrics once a minute.
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SQS stops publishing metrics for an idle, empty queue: silence means nothing is parked.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const notifyOnCall = new SnsAction(props.alarmTopic);
+    this.deadLetterAlarm.addAlarmAction(notifyOnCall);
+    this.deadLetterAlarm.addOkAction(notifyOnCall);
+  }
+
+  /** Exactly what a consumer needs beyond reading its queue (which the event source grants). */
+  private grantConsumerAccess(props: EntityPipelineProps): void {
+    const role = this.consumer.role;
+    // Permanent failures are parked by the consumer itself, with their reason as attributes.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+    // Item reads and (conditional) writes only: no Scan, no table management.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: SYNC_TABLE_ACTIONS,
+        resources: [props.syncTable.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.ghlCredentials.secretArn, props.relatelApiToken.secretArn],
+      }),
+    );
+    // A refreshed OAuth refresh token replaces the old one, which GHL invalidates.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [props.ghlCredentials.secretArn] }),
+    );
+  }
+}
+
+/** The consumer's environment, named by lib/entities.ts CONSUMER_ENV. */
+function consumerEnvironment(
+  entity: Entity,
+  config: InfraConfig,
+  resources: {
+    syncTableName: string;
+    ghlSecretId: string;
+    relatelSecretId: string;
+    queueUrl: string;
+    deadLetterQueueUrl: string;
+  },
+): Record<string, string> {
+  const env: Record<string, string> = {
+    [CONSUMER_ENV.entity]: entity,
+    [CONSUMER_ENV.syncTableName]: resources.syncTableName,
+    [CONSUMER_ENV.ghlSecretId]: resources.ghlSecretId,
+    [CONSUMER_ENV.relatelSecretId]: resources.relatelSecretId,
+    [CONSUMER_ENV.ghlBaseUrl]: config.ghlBaseUrl,
+    [CONSUMER_ENV.relatelApiBaseUrl]: config.relatelApiBaseUrl,
+    [CONSUMER_ENV.rateLimitRequests]: String(config.ghlRateLimitRequests),
+    [CONSUMER_ENV.rateLimitIntervalMs]: String(config.ghlRateLimitIntervalMs),
+    [CONSUMER_ENV.logLevel]: config.logLevel,
+    // Its own queue (to extend the visibility of records it backs off) and its own DLQ (to park
+    // permanent failures with their reason).
+    [queueUrlEnvVar(entity)]: resources.queueUrl,
+    [deadLetterQueueUrlEnvVar(entity)]: resources.deadLetterQueueUrl,
+  };
+  if (config.ghlCalendarId) env[CONSUMER_ENV.ghlCalendarId] = config.ghlCalendarId;
+  if (config.mapping) env[CONSUMER_ENV.mappingConfig] = JSON.stringify(config.mapping);
+  return env;
+}

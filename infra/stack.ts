@@ -1,0 +1,87 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ENTITIES, type Entity } from '../lib/entities.js';
+import type { InfraConfig } from './config.js';
+import { EntityPipeline } from './constructs/entity-pipeline.js';
+import { IngestApi } from './constructs/ingest-api.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { SyncSecrets } from './constructs/secrets.js';
+import { SyncState } from './constructs/sync-state.js';
+
+export interface RelatelGhlSyncStackProps extends StackProps {
+  readonly config: InfraConfig;
+}
+
+/** `contacts` -> `Contacts`, for construct ids and output names. */
+function pascal(entity: Entity): string {
+  return entity.charAt(0).toUpperCase() + entity.slice(1);
+}
+
+/**
+ * Relatel --HTTPS--> HTTP API --> webhook Lambda --> FIFO queue per entity --> consumer --> GHL,
+ * with a DLQ per entity alarming to on-call. Environment-agnostic: synthesises with no account.
+ */
+export class RelatelGhlSyncStack extends Stack {
+  readonly secrets: SyncSecrets;
+  readonly syncState: SyncState;
+  readonly monitoring: Monitoring;
+  readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
+  readonly ingest: IngestApi;
+
+  constructor(scope: Construct, id: string, props: RelatelGhlSyncStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.secrets = new SyncSecrets(this, 'Secrets', { resourcePrefix: config.resourcePrefix });
+    this.syncState = new SyncState(this, 'SyncState', { resourcePrefix: config.resourcePrefix });
+    this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: config.alarmEmail });
+
+    this.pipelines = Object.fromEntries(
+      ENTITIES.map((entity) => [
+        entity,
+        new EntityPipeline(this, `${pascal(entity)}Pipeline`, {
+          entity,
+          config,
+          syncTable: this.syncState.table,
+          ghlCredentials: this.secrets.ghlCredentials,
+          relatelApiToken: this.secrets.relatelApiToken,
+          alarmTopic: this.monitoring.alarmTopic,
+        }),
+      ]),
+    ) as Record<Entity, EntityPipeline>;
+
+    this.ingest = new IngestApi(this, 'Ingest', {
+      config,
+      queues: Object.fromEntries(ENTITIES.map((entity) => [entity, this.pipelines[entity].queue])) as Record<
+        Entity,
+        EntityPipeline['queue']
+      >,
+      signingSecret: this.secrets.webhookSigningSecret,
+    });
+
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    new CfnOutput(this, 'WebhookUrl', {
+      description: "Enter this URL in Relatel's webhook settings",
+      value: this.ingest.webhookUrl,
+    });
+    for (const entity of ENTITIES) {
+      new CfnOutput(this, `${pascal(entity)}QueueUrl`, { value: this.pipelines[entity].queue.queueUrl });
+      new CfnOutput(this, `${pascal(entity)}DeadLetterQueueUrl`, {
+        value: this.pipelines[entity].deadLetterQueue.queueUrl,
+      });
+    }
+    new CfnOutput(this, 'SyncTableName', { value: this.syncState.table.tableName });
+    new CfnOutput(this, 'WebhookSigningSecretArn', { value: this.secrets.webhookSigningSecret.secretArn });
+    new CfnOutput(this, 'GhlCredentialsSecretArn', { value: this.secrets.ghlCredentials.secretArn });
+    new CfnOutput(this, 'RelatelApiTokenSecretArn', { value: this.secrets.relatelApiToken.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+  }
+}
+
+/** Stack name of a deployment stage; one stack per stage in an account and region. */
+export function stackName(config: Pick<InfraConfig, 'stage'>): string {
+  return `RelatelGhlSync-${config.stage}`;
+}
