@@ -1,0 +1,303 @@
+/**
+ * The GHL operations the sync uses, typed. Consumers depend on the `GhlClient` interface only,
+ * so tests and the local stack can swap in anything that behaves like GHL.
+ *
+ * Bodies are the spec's request types minus `locationId`: the location comes from the
+ * credentials secret, and the client puts it exactly where GHL requires it (create/upsert
+ * contact and create appointment bodies, the contact list queries) and nowhere else (GHL
+ * answers 422 to a locationId on PUT contact, notes or tags).
+ */
+import { permanentError } from '../errors.js';
+import type * as z from 'zod/mini';
+import { isRecord } from './errors.js';
+import type { HttpAnswer } from './http.js';
+import {
+  contactAnswer,
+  contactListAnswer,
+  duplicateContactAnswer,
+  eventAnswer,
+  eventListAnswer,
+  ghlAppointmentSchema,
+  noteAnswer,
+  noteListAnswer,
+  tagsAnswer,
+  taskAnswer,
+  taskListAnswer,
+  upsertAnswer,
+  type GhlAppointment,
+  type GhlContact,
+  type GhlNote,
+  type GhlTask,
+} from './responses.js';
+import type { GhlRequest, GhlTransport } from './transport.js';
+import type {
+  GhlCreateAppointmentBody,
+  GhlCreateContactBody,
+  GhlCreateNoteBody,
+  GhlCreateTaskBody,
+  GhlUpdateAppointmentBody,
+  GhlUpdateContactBody,
+  GhlUpdateNoteBody,
+  GhlUpdateTaskBody,
+  GhlUpsertContactBody,
+} from './types.js';
+
+export type { GhlAppointment, GhlContact, GhlNote, GhlTask } from './responses.js';
+
+export type GhlContactCreateInput = Omit<GhlCreateContactBody, 'locationId'>;
+export type GhlContactUpsertInput = Omit<GhlUpsertContactBody, 'locationId'>;
+export type GhlAppointmentCreateInput = Omit<GhlCreateAppointmentBody, 'locationId'>;
+
+/** POST /contacts/ either creates, or (location forbids duplicates) names the existing contact to link. */
+export type GhlCreateContactResult =
+  | { outcome: 'created'; contact: GhlContact }
+  | { outcome: 'duplicate'; contactId: string; matchingField?: string };
+
+export interface GhlUpsertContactResult {
+  /** false when GHL matched an existing contact (by the location's duplicate rules) and updated it. */
+  created: boolean;
+  contact: GhlContact;
+}
+
+/** Deletes are idempotent: a record that is already gone (404) is not an error. */
+export type GhlDeleteOutcome = 'deleted' | 'already-deleted';
+
+export interface GhlContactListQuery {
+  query?: string;
+  limit?: number;
+  startAfterId?: string;
+  startAfter?: number;
+}
+
+export interface GhlBusinessContactsQuery {
+  query?: string;
+  limit?: number;
+  skip?: number;
+}
+
+export interface GhlContactList {
+  contacts: GhlContact[];
+  count?: number;
+}
+
+export interface GhlClient {
+  /** undefined when GHL has no such contact (404). */
+  getContact(contactId: string): Promise<GhlContact | undefined>;
+  createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult>;
+  upsertContact(body: GhlContactUpsertInput): Promise<GhlUpsertContactResult>;
+  updateContact(contactId: string, body: GhlUpdateContactBody): Promise<GhlContact>;
+  deleteContact(contactId: string): Promise<GhlDeleteOutcome>;
+  /** GET /contacts/ (deprecated by GHL, still served). */
+  listContacts(query?: GhlContactListQuery): Promise<GhlContactList>;
+  listContactsByBusiness(businessId: string, query?: GhlBusinessContactsQuery): Promise<GhlContactList>;
+  /** Answers the contact's tags after the change. */
+  addTags(contactId: string, tags: string[]): Promise<string[]>;
+  removeTags(contactId: string, tags: string[]): Promise<string[]>;
+
+  listTasks(contactId: string): Promise<GhlTask[]>;
+  getTask(contactId: string, taskId: string): Promise<GhlTask | undefined>;
+  createTask(contactId: string, body: GhlCreateTaskBody): Promise<GhlTask>;
+  updateTask(contactId: string, taskId: string, body: GhlUpdateTaskBody): Promise<GhlTask>;
+  setTaskCompleted(contactId: string, taskId: string, completed: boolean): Promise<GhlTask>;
+  deleteTask(contactId: string, taskId: string): Promise<GhlDeleteOutcome>;
+
+  listNotes(contactId: string): Promise<GhlNote[]>;
+  getNote(contactId: string, noteId: string): Promise<GhlNote | undefined>;
+  createNote(contactId: string, body: GhlCreateNoteBody): Promise<GhlNote>;
+  updateNote(contactId: string, noteId: string, body: GhlUpdateNoteBody): Promise<GhlNote>;
+  deleteNote(contactId: string, noteId: string): Promise<GhlDeleteOutcome>;
+
+  listContactAppointments(contactId: string): Promise<GhlAppointment[]>;
+  getAppointment(eventId: string): Promise<GhlAppointment | undefined>;
+  createAppointment(body: GhlAppointmentCreateInput): Promise<GhlAppointment>;
+  updateAppointment(eventId: string, body: GhlUpdateAppointmentBody): Promise<GhlAppointment>;
+  deleteAppointment(eventId: string): Promise<GhlDeleteOutcome>;
+}
+
+const id = encodeURIComponent;
+const notFound = (answer: HttpAnswer) => answer.status === 404;
+const duplicateContact = (answer: HttpAnswer) => answer.status === 400 && duplicateContactAnswer.safeParse(answer.body).success;
+
+export class HttpGhlClient implements GhlClient {
+  constructor(private readonly transport: GhlTransport) {}
+
+  // Contacts (Version 2021-07-28)
+
+  async getContact(contactId: string) {
+    const answer = await this.contacts({ method: 'GET', path: `/contacts/${id(contactId)}`, accept: notFound });
+    return answer.status === 404 ? undefined : parse(contactAnswer, answer, 'GET /contacts/{id}').contact;
+  }
+
+  async createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult> {
+    const answer = await this.contacts({ method: 'POST', path: '/contacts/', body, locationIn: 'body', accept: duplicateContact });
+    if (answer.status === 400) {
+      const { meta } = parse(duplicateContactAnswer, answer, 'POST /contacts/');
+      return { outcome: 'duplicate', contactId: meta.contactId, ...(meta.matchingField ? { matchingField: meta.matchingField } : {}) };
+    }
+    return { outcome: 'created', contact: parse(contactAnswer, answer, 'POST /contacts/').contact };
+  }
+
+  async upsertContact(body: GhlContactUpsertInput) {
+    const answer = await this.contacts({ method: 'POST', path: '/contacts/upsert', body, locationIn: 'body' });
+    const parsed = parse(upsertAnswer, answer, 'POST /contacts/upsert');
+    return { created: parsed.new, contact: parsed.contact };
+  }
+
+  async updateContact(contactId: string, body: GhlUpdateContactBody) {
+    const answer = await this.contacts({ method: 'PUT', path: `/contacts/${id(contactId)}`, body });
+    return parse(contactAnswer, answer, 'PUT /contacts/{id}').contact;
+  }
+
+  async deleteContact(contactId: string) {
+    return this.delete({ method: 'DELETE', family: 'contacts', path: `/contacts/${id(contactId)}` });
+  }
+
+  async listContacts(query: GhlContactListQuery = {}) {
+    const answer = await this.contacts({ method: 'GET', path: '/contacts/', query: { ...query }, locationIn: 'query' });
+    return contactList(parse(contactListAnswer, answer, 'GET /contacts/'));
+  }
+
+  async listContactsByBusiness(businessId: string, query: GhlBusinessContactsQuery = {}) {
+    const path = `/contacts/business/${id(businessId)}`;
+    const answer = await this.contacts({ method: 'GET', path, query: { ...query }, locationIn: 'query' });
+    return contactList(parse(contactListAnswer, answer, 'GET /contacts/business/{id}'));
+  }
+
+  async addTags(contactId: string, tags: string[]) {
+    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/tags`, body: { tags } });
+    return parse(tagsAnswer, answer, 'POST /contacts/{id}/tags').tags;
+  }
+
+  async removeTags(contactId: string, tags: string[]) {
+    const answer = await this.contacts({ method: 'DELETE', path: `/contacts/${id(contactId)}/tags`, body: { tags } });
+    return parse(tagsAnswer, answer, 'DELETE /contacts/{id}/tags').tags;
+  }
+
+  // Tasks (under a contact)
+
+  async listTasks(contactId: string) {
+    const answer = await this.contacts({ method: 'GET', path: `/contacts/${id(contactId)}/tasks` });
+    return parse(taskListAnswer, answer, 'GET /contacts/{id}/tasks').tasks;
+  }
+
+  async getTask(contactId: string, taskId: string) {
+    const answer = await this.contacts({ method: 'GET', path: taskPath(contactId, taskId), accept: notFound });
+    return answer.status === 404 ? undefined : parse(taskAnswer, answer, 'GET task').task;
+  }
+
+  async createTask(contactId: string, body: GhlCreateTaskBody) {
+    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/tasks`, body });
+    return parse(taskAnswer, answer, 'POST task').task;
+  }
+
+  async updateTask(contactId: string, taskId: string, body: GhlUpdateTaskBody) {
+    const answer = await this.contacts({ method: 'PUT', path: taskPath(contactId, taskId), body });
+    return parse(taskAnswer, answer, 'PUT task').task;
+  }
+
+  async setTaskCompleted(contactId: string, taskId: string, completed: boolean) {
+    const answer = await this.contacts({ method: 'PUT', path: `${taskPath(contactId, taskId)}/completed`, body: { completed } });
+    return parse(taskAnswer, answer, 'PUT task completed').task;
+  }
+
+  async deleteTask(contactId: string, taskId: string) {
+    return this.delete({ method: 'DELETE', family: 'contacts', path: taskPath(contactId, taskId) });
+  }
+
+  // Notes (under a contact)
+
+  async listNotes(contactId: string) {
+    const answer = await this.contacts({ method: 'GET', path: `/contacts/${id(contactId)}/notes` });
+    return parse(noteListAnswer, answer, 'GET /contacts/{id}/notes').notes;
+  }
+
+  async getNote(contactId: string, noteId: string) {
+    const answer = await this.contacts({ method: 'GET', path: notePath(contactId, noteId), accept: notFound });
+    return answer.status === 404 ? undefined : parse(noteAnswer, answer, 'GET note').note;
+  }
+
+  async createNote(contactId: string, body: GhlCreateNoteBody) {
+    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/notes`, body });
+    return parse(noteAnswer, answer, 'POST note').note;
+  }
+
+  async updateNote(contactId: string, noteId: string, body: GhlUpdateNoteBody) {
+    const answer = await this.contacts({ method: 'PUT', path: notePath(contactId, noteId), body });
+    return parse(noteAnswer, answer, 'PUT note').note;
+  }
+
+  async deleteNote(contactId: string, noteId: string) {
+    return this.delete({ method: 'DELETE', family: 'contacts', path: notePath(contactId, noteId) });
+  }
+
+  // Appointments (Version 2021-04-15, except the contact's list under /contacts)
+
+  async listContactAppointments(contactId: string) {
+    const answer = await this.contacts({ method: 'GET', path: `/contacts/${id(contactId)}/appointments` });
+    return parse(eventListAnswer, answer, 'GET /contacts/{id}/appointments').events;
+  }
+
+  async getAppointment(eventId: string) {
+    const answer = await this.transport.send({
+      method: 'GET',
+      family: 'calendars',
+      path: `/calendars/events/appointments/${id(eventId)}`,
+      accept: notFound,
+    });
+    return answer.status === 404 ? undefined : parse(eventAnswer, answer, 'GET appointment').event;
+  }
+
+  async createAppointment(body: GhlAppointmentCreateInput) {
+    const answer = await this.transport.send({
+      method: 'POST',
+      family: 'calendars',
+      path: '/calendars/events/appointments',
+      body,
+      locationIn: 'body',
+    });
+    return parse(ghlAppointmentSchema, answer, 'POST appointment');
+  }
+
+  async updateAppointment(eventId: string, body: GhlUpdateAppointmentBody) {
+    const path = `/calendars/events/appointments/${id(eventId)}`;
+    const answer = await this.transport.send({ method: 'PUT', family: 'calendars', path, body });
+    return parse(ghlAppointmentSchema, answer, 'PUT appointment');
+  }
+
+  async deleteAppointment(eventId: string) {
+    // The spec requires a (empty) body on this DELETE.
+    return this.delete({ method: 'DELETE', family: 'calendars', path: `/calendars/events/${id(eventId)}`, body: {} });
+  }
+
+  private contacts(request: Omit<GhlRequest, 'family'>) {
+    return this.transport.send({ ...request, family: 'contacts' });
+  }
+
+  private async delete(request: GhlRequest): Promise<GhlDeleteOutcome> {
+    const answer = await this.transport.send({ ...request, accept: notFound });
+    return answer.status === 404 ? 'already-deleted' : 'deleted';
+  }
+}
+
+const taskPath = (contactId: string, taskId: string) => `/contacts/${id(contactId)}/tasks/${id(taskId)}`;
+const notePath = (contactId: string, noteId: string) => `/contacts/${id(contactId)}/notes/${id(noteId)}`;
+
+function contactList(parsed: z.infer<typeof contactListAnswer>): GhlContactList {
+  return { contacts: parsed.contacts, ...(typeof parsed.count === 'number' ? { count: parsed.count } : {}) };
+}
+
+/**
+ * A 2xx answer without the fields we need is GHL changing shape under us. Permanent, not
+ * transient: retrying a create whose answer we cannot read would create a duplicate.
+ */
+function parse<S extends z.ZodMiniType>(schema: S, answer: HttpAnswer, operation: string): z.infer<S> {
+  const result = schema.safeParse(answer.body);
+  if (result.success) return result.data;
+  const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(body)'))].join(', ');
+  const traceId = isRecord(answer.body) && typeof answer.body.traceId === 'string' ? answer.body.traceId : undefined;
+  throw permanentError(`GHL answered ${operation} without the expected fields: ${fields}`, {
+    reason: 'ghl-answer-unexpected',
+    status: answer.status,
+    ...(traceId === undefined ? {} : { traceId }),
+  });
+}

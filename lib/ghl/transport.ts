@@ -1,0 +1,113 @@
+/**
+ * Every GHL API request goes through `GhlTransport.send`: credentials, the shared rate budget,
+ * the headers GHL requires, a timeout, the error taxonomy and the one retry policy.
+ *
+ * In-process retries are few and short on purpose: a Lambda that waits out a long outage
+ * burns its timeout and holds its FIFO message group; SQS redelivery is the long-term retry.
+ */
+import { isSyncError } from '../errors.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
+import type { GhlCredentialSource, GhlAccess } from './credentials.js';
+import { GHL_DAILY_QUOTA_REASON, ghlErrorFromAnswer, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
+import { exchange, type FetchFn, type HttpAnswer } from './http.js';
+import type { GhlRateLimiter } from './rate-limiter.js';
+import { GHL_API_VERSIONS } from './types.js';
+
+export type GhlApiFamily = keyof typeof GHL_API_VERSIONS;
+
+export interface GhlRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  family: GhlApiFamily;
+  /** Path with ids already URI-encoded, e.g. `/contacts/abc/tasks`. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: object;
+  /** Where the location id of the credentials goes: GHL requires it in some bodies and queries. */
+  locationIn?: 'body' | 'query';
+  /** Non-2xx answers the caller interprets itself (e.g. 404 on an idempotent delete). */
+  accept?: (answer: HttpAnswer) => boolean;
+}
+
+export const DEFAULT_GHL_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 };
+
+export interface GhlTransportOptions {
+  baseUrl: string;
+  credentials: GhlCredentialSource;
+  rateLimiter: GhlRateLimiter;
+  timeoutMs?: number;
+  retryPolicy?: RetryPolicy;
+  /** A wait GHL asks for (a 429 interval) longer than this goes back to SQS instead. */
+  maxRetryWaitMs?: number;
+  fetch?: FetchFn;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+export class GhlTransport {
+  private readonly fetch: FetchFn;
+
+  constructor(private readonly options: GhlTransportOptions) {
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  async send(request: GhlRequest): Promise<HttpAnswer> {
+    const maxWait = this.options.maxRetryWaitMs ?? 10_000;
+    return withRetry(() => this.attempt(request), {
+      policy: this.options.retryPolicy ?? DEFAULT_GHL_RETRY_POLICY,
+      shouldRetry: (error) =>
+        isSyncError(error) &&
+        error.kind === 'transient' &&
+        // Retrying cannot refill a spent daily quota: the consumer must stop early instead.
+        error.reason !== GHL_DAILY_QUOTA_REASON &&
+        (error.retryAfterMs ?? 0) <= maxWait,
+      delayHintMs: (error) => (isSyncError(error) ? error.retryAfterMs : undefined),
+      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+      ...(this.options.random ? { random: this.options.random } : {}),
+      ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+    });
+  }
+
+  private async attempt(request: GhlRequest): Promise<HttpAnswer> {
+    const access = await this.options.credentials.current();
+    let answer = await this.once(request, access);
+    if (answer.status === 401) {
+      // Another Lambda may have refreshed the token, or a human rotated it: one more try.
+      const renewed = await this.options.credentials.renewAfterUnauthorized(access.token);
+      if (renewed) answer = await this.once(request, renewed);
+    }
+    if ((answer.status >= 200 && answer.status < 300) || request.accept?.(answer)) return answer;
+    throw ghlErrorFromAnswer(labelOf(request), answer.status, answer.body, answer.headers, {
+      dailyQuotaRetryAfterMs: this.options.rateLimiter.dailyQuotaRetryAfterMs,
+    });
+  }
+
+  private async once(request: GhlRequest, access: GhlAccess): Promise<HttpAnswer> {
+    await this.options.rateLimiter.acquire(access.locationId);
+    const url = new URL(request.path, this.options.baseUrl);
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    if (request.locationIn === 'query') url.searchParams.set('locationId', access.locationId);
+    const body = request.locationIn === 'body' ? { ...request.body, locationId: access.locationId } : request.body;
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${access.token}`,
+      Version: GHL_API_VERSIONS[request.family],
+      Accept: 'application/json',
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const answer = await exchange(
+      this.fetch,
+      url.toString(),
+      { method: request.method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
+      this.options.timeoutMs ?? 10_000,
+      labelOf(request),
+    );
+    this.options.rateLimiter.observe(access.locationId, readRateLimitHeaders(answer.headers), answer.status);
+    return answer;
+  }
+}
+
+function labelOf(request: GhlRequest): GhlOperationLabel {
+  return { method: request.method, path: request.path };
+}

@@ -1,0 +1,68 @@
+/** A GHL client wired to the spec-checking server, with in-memory ports and a fake clock. */
+import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
+import type { RetryPolicy } from '../../../lib/retry.js';
+import { InMemorySecretStore } from '../../../lib/secrets.js';
+import type { SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
+import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
+
+export const SECRET_ID = 'relatel-ghl-sync/ghl';
+export const LOCATION_ID = 'loc-test';
+export const PIT_TOKEN = 'pit-test-token';
+
+export const pitSecret = (overrides: Record<string, unknown> = {}) => ({
+  type: 'pit',
+  token: PIT_TOKEN,
+  locationId: LOCATION_ID,
+  ...overrides,
+});
+
+export const oauthSecret = (overrides: Record<string, unknown> = {}) => ({
+  type: 'oauth',
+  clientId: 'client-test',
+  clientSecret: 'client-secret-test',
+  accessToken: 'oauth-access-0',
+  refreshToken: 'oauth-refresh-0',
+  expiresAt: '2026-05-05T10:00:00.000Z',
+  locationId: LOCATION_ID,
+  ...overrides,
+});
+
+export interface Harness {
+  client: GhlClient;
+  clock: FakeClock;
+  secretStore: InMemorySecretStore;
+}
+
+export function clientFor(
+  server: SpecCheckingGhlServer,
+  options: {
+    secret?: Record<string, unknown>;
+    secretStore?: InMemorySecretStore;
+    clock?: FakeClock;
+    lock?: InMemoryLock;
+    rateBudgetStore?: InMemoryRateBudgetStore;
+    timeoutMs?: number;
+    retryPolicy?: RetryPolicy;
+  } = {},
+): Harness {
+  const clock = options.clock ?? fakeClock();
+  const secretStore = options.secretStore ?? new InMemorySecretStore({ [SECRET_ID]: JSON.stringify(options.secret ?? pitSecret()) });
+  const client = createGhlClient({
+    config: {
+      GHL_BASE_URL: server.url,
+      GHL_SECRET_ID: SECRET_ID,
+      GHL_REQUEST_TIMEOUT_MS: options.timeoutMs ?? 5_000,
+      GHL_RATE_LIMIT_REQUESTS: 90,
+      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+      GHL_CREDENTIALS_TTL_MS: 300_000,
+    },
+    secretStore,
+    lock: options.lock ?? new InMemoryLock(clock.now),
+    rateBudgetStore: options.rateBudgetStore ?? new InMemoryRateBudgetStore(clock.now),
+    ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+    now: clock.now,
+    sleep: clock.sleep,
+    random: () => 0.5,
+  });
+  return { client, clock, secretStore };
+}
