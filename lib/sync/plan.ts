@@ -13,21 +13,21 @@
  *  5. A record with a twin is written only where something changed: the body by its hash, tags
  *     by their difference from the last synced set. Nothing changed: `no-op`, no GHL call.
  */
+import type { GhlAppointmentCreateInput, GhlContactUpsertInput } from '../ghl/client.js';
 import type {
-  GhlCreateAppointmentBody,
   GhlCreateNoteBody,
   GhlCreateTaskBody,
   GhlUpdateAppointmentBody,
   GhlUpdateContactBody,
   GhlUpdateNoteBody,
   GhlUpdateTaskBody,
-  GhlUpsertContactBody,
 } from '../ghl/types.js';
+import { diffTags } from '../mapping/tags.js';
 import { isOlderThanApplied, type RecordSyncState } from './state.js';
 
-/** One GHL API call, as data. `ref: 'created'` means "the id the create op of this plan returns". */
+/** One GHL API call, as data (bodies without locationId: the client adds it where GHL wants it). `ref: 'created'` means "the id the create op of this plan returns". */
 export type GhlOperation =
-  | { op: 'contact.upsert'; body: GhlUpsertContactBody }
+  | { op: 'contact.upsert'; body: GhlContactUpsertInput }
   | { op: 'contact.update'; contactId: string; body: GhlUpdateContactBody }
   | { op: 'contact.delete'; contactId: string }
   | { op: 'contact.addTags'; contactId: IdRef; tags: string[] }
@@ -39,7 +39,7 @@ export type GhlOperation =
   | { op: 'note.create'; contactId: string; body: GhlCreateNoteBody }
   | { op: 'note.update'; contactId: string; noteId: string; body: GhlUpdateNoteBody }
   | { op: 'note.delete'; contactId: string; noteId: string }
-  | { op: 'appointment.create'; body: GhlCreateAppointmentBody }
+  | { op: 'appointment.create'; body: GhlAppointmentCreateInput }
   | { op: 'appointment.update'; appointmentId: string; body: GhlUpdateAppointmentBody }
   | { op: 'appointment.delete'; appointmentId: string };
 
@@ -92,18 +92,26 @@ function noOp(event: EventFacts): SyncPlan {
 
 export interface DesiredContact {
   /** Upsert body without tags: upsert's `tags` would replace the tags of a linked GHL contact. */
-  upsertBody: GhlUpsertContactBody;
+  upsertBody: GhlContactUpsertInput;
   /** The same fields as a PUT body (no locationId, no companyName, no tags). */
   updateBody: GhlUpdateContactBody;
-  /** Hash of every synced field (including those only upsert can carry). */
-  bodyHash: string;
+  /** Hash of the fields PUT carries. */
+  fieldsHash: string;
+  /** Hash of the company, which only create and upsert can carry (UpdateContactDto has none). */
+  companyHash: string;
+  hasCompany: boolean;
   /** Present only when the event says what the tags are; absent leaves tags untouched. */
   tags?: string[];
-  /**
-   * True when a field changed that PUT cannot carry (companyName): the update goes through
-   * upsert, which matches the same GHL contact by the location's duplicate rule.
-   */
-  needsUpsertToUpdate?: boolean;
+}
+
+/** A contact's bodyHash has two parts, so a change PUT can carry is told from one it cannot. */
+export function contactBodyHash(fieldsHash: string, companyHash: string): string {
+  return `${fieldsHash}:${companyHash}`;
+}
+
+function contactHashParts(bodyHash: string | undefined): { fields?: string; company?: string } {
+  const [fields, company] = (bodyHash ?? '').split(':');
+  return { ...(fields && { fields }), ...(company && { company }) };
 }
 
 export function planContactSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredContact | undefined): SyncPlan {
@@ -111,7 +119,7 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   if (guarded) return guarded;
   if (desired === undefined) return noOp(event);
 
-  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: desired.bodyHash };
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: contactBodyHash(desired.fieldsHash, desired.companyHash) };
   if (state?.ghlId === undefined) {
     const operations: GhlOperation[] = [{ op: 'contact.upsert', body: desired.upsertBody }];
     const tags = desired.tags ?? [];
@@ -120,33 +128,19 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   }
 
   const contactId = state.ghlId;
+  const last = contactHashParts(state.bodyHash);
   const operations: GhlOperation[] = [];
-  if (desired.bodyHash !== state.bodyHash) {
-    operations.push(
-      desired.needsUpsertToUpdate
-        ? { op: 'contact.upsert', body: desired.upsertBody }
-        : { op: 'contact.update', contactId, body: desired.updateBody },
-    );
-  }
+  if (desired.fieldsHash !== last.fields) operations.push({ op: 'contact.update', contactId, body: desired.updateBody });
+  // After the PUT, so upsert finds the contact by its current e-mail or phone and sets the company.
+  if (desired.hasCompany && desired.companyHash !== last.company) operations.push({ op: 'contact.upsert', body: desired.upsertBody });
   if (desired.tags !== undefined) {
-    const { add, remove } = diffTagSets(state.tags ?? [], desired.tags);
+    const { add, remove } = diffTags(state.tags ?? [], desired.tags);
     if (add.length > 0) operations.push({ op: 'contact.addTags', contactId, tags: add });
     if (remove.length > 0) operations.push({ op: 'contact.removeTags', contactId, tags: remove });
     next.tags = desired.tags;
   }
   if (operations.length === 0) return noOp(event);
   return { kind: 'write', operations, creates: false, next };
-}
-
-/** GHL stores tags lower-cased, so tags differing only in case are the same tag. */
-export function diffTagSets(previous: readonly string[], next: readonly string[]): { add: string[]; remove: string[] } {
-  const key = (tag: string) => tag.trim().toLowerCase();
-  const before = new Set(previous.map(key));
-  const after = new Set(next.map(key));
-  return {
-    add: [...after].filter((tag) => tag !== '' && !before.has(tag)).sort(),
-    remove: [...before].filter((tag) => tag !== '' && !after.has(tag)).sort(),
-  };
 }
 
 // ---------------------------------------------------------------- tasks, notes, appointments
@@ -208,7 +202,7 @@ export function planNoteSync(event: EventFacts, state: RecordSyncState | undefin
 
 export interface DesiredAppointment {
   /** Undefined when the event lacks what a create needs (a start time). */
-  createBody?: GhlCreateAppointmentBody;
+  createBody?: GhlAppointmentCreateInput;
   updateBody: GhlUpdateAppointmentBody;
   bodyHash: string;
 }

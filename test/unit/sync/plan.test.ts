@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  diffTagSets,
+  contactBodyHash,
   planAppointmentSync,
   planContactSync,
   planNoteSync,
@@ -16,14 +16,16 @@ const upsert = (minute: number): EventFacts => ({ occurredAt: at(minute), isDele
 const remove = (minute: number): EventFacts => ({ occurredAt: at(minute), isDelete: true });
 
 function contactState(overrides: Partial<RecordSyncState> = {}): RecordSyncState {
-  return { entity: 'contacts', relatelId: 'r1', ghlId: 'g1', lastOccurredAt: at(10), bodyHash: 'h1', tags: ['vip'], version: 3, ...overrides };
+  return { entity: 'contacts', relatelId: 'r1', ghlId: 'g1', lastOccurredAt: at(10), bodyHash: contactBodyHash('h1', 'c1'), tags: ['vip'], version: 3, ...overrides };
 }
 
 function desiredContact(overrides: Partial<DesiredContact> = {}): DesiredContact {
   return {
-    upsertBody: { locationId: 'loc', firstName: 'Anna' },
+    upsertBody: { firstName: 'Anna' },
     updateBody: { firstName: 'Anna' },
-    bodyHash: 'h1',
+    fieldsHash: 'h1',
+    companyHash: 'c1',
+    hasCompany: true,
     tags: ['vip'],
     ...overrides,
   };
@@ -38,17 +40,17 @@ describe('planContactSync', () => {
   it('adds the tags of a new contact to the created id, never through the upsert body', () => {
     const plan = planContactSync(upsert(1), undefined, desiredContact({ tags: ['VIP', 'lead'] }));
     expect(plan.kind === 'write' && plan.operations).toEqual([
-      { op: 'contact.upsert', body: { locationId: 'loc', firstName: 'Anna' } },
+      { op: 'contact.upsert', body: { firstName: 'Anna' } },
       { op: 'contact.addTags', contactId: { ref: 'created' }, tags: ['VIP', 'lead'] },
     ]);
   });
 
   it('skips an event older than the last applied one', () => {
-    expect(planContactSync(upsert(9), contactState(), desiredContact({ bodyHash: 'new' }))).toEqual({ kind: 'skip', reason: 'stale' });
+    expect(planContactSync(upsert(9), contactState(), desiredContact({ fieldsHash: 'new' }))).toEqual({ kind: 'skip', reason: 'stale' });
   });
 
   it('applies an event at the same instant as the last applied one (ties are not stale)', () => {
-    const plan = planContactSync(upsert(10), contactState(), desiredContact({ bodyHash: 'h2' }));
+    const plan = planContactSync(upsert(10), contactState(), desiredContact({ fieldsHash: 'h2' }));
     expect(plan.kind).toBe('write');
   });
 
@@ -57,22 +59,32 @@ describe('planContactSync', () => {
   });
 
   it('updates only the fields when only the fields changed', () => {
-    const plan = planContactSync(upsert(11), contactState(), desiredContact({ bodyHash: 'h2', updateBody: { firstName: 'Ann' } }));
+    const plan = planContactSync(upsert(11), contactState(), desiredContact({ fieldsHash: 'h2', updateBody: { firstName: 'Ann' } }));
     expect(plan.kind === 'write' && plan.operations).toEqual([{ op: 'contact.update', contactId: 'g1', body: { firstName: 'Ann' } }]);
   });
 
-  it('updates through upsert when a field changed that PUT cannot carry', () => {
-    const plan = planContactSync(upsert(11), contactState(), desiredContact({ bodyHash: 'h2', needsUpsertToUpdate: true }));
+  it('sets a changed company through upsert, which PUT cannot carry', () => {
+    const plan = planContactSync(upsert(11), contactState(), desiredContact({ companyHash: 'c2' }));
     expect(plan.kind === 'write' && plan.operations.map((o) => o.op)).toEqual(['contact.upsert']);
   });
 
+  it('puts changed fields first, so the company upsert matches the contact by its new e-mail', () => {
+    const plan = planContactSync(upsert(11), contactState(), desiredContact({ fieldsHash: 'h2', companyHash: 'c2' }));
+    expect(plan.kind === 'write' && plan.operations.map((o) => o.op)).toEqual(['contact.update', 'contact.upsert']);
+  });
+
+  it('does not upsert for a company that was removed (nothing to set, and PUT cannot clear it)', () => {
+    const plan = planContactSync(upsert(11), contactState(), desiredContact({ companyHash: 'c2', hasCompany: false }));
+    expect(plan).toMatchObject({ kind: 'skip', reason: 'no-op' });
+  });
+
   it('adds and removes only the tags that changed', () => {
-    const plan = planContactSync(upsert(11), contactState({ tags: ['vip', 'old'] }), desiredContact({ tags: ['VIP', 'new'] }));
+    const plan = planContactSync(upsert(11), contactState({ tags: ['vip', 'old'] }), desiredContact({ tags: ['vip', 'new'] }));
     expect(plan.kind === 'write' && plan.operations).toEqual([
       { op: 'contact.addTags', contactId: 'g1', tags: ['new'] },
       { op: 'contact.removeTags', contactId: 'g1', tags: ['old'] },
     ]);
-    expect(plan.kind === 'write' && plan.next.tags).toEqual(['VIP', 'new']);
+    expect(plan.kind === 'write' && plan.next.tags).toEqual(['vip', 'new']);
   });
 
   it('leaves tags alone when the event does not say what they are', () => {
@@ -90,27 +102,7 @@ describe('planContactSync', () => {
   });
 
   it('never resurrects a deleted contact with a later update', () => {
-    expect(planContactSync(upsert(30), contactState({ deleted: true, lastOccurredAt: at(20) }), desiredContact({ bodyHash: 'x' }))).toEqual({ kind: 'skip', reason: 'deleted' });
-  });
-});
-
-describe('diffTagSets', () => {
-  it('compares tags case-insensitively, as GHL stores them lower-cased', () => {
-    expect(diffTagSets(['VIP'], ['vip'])).toEqual({ add: [], remove: [] });
-  });
-
-  it('applying the difference to the previous set yields the next set', () => {
-    const tag = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'B', 'C');
-    fc.assert(
-      fc.property(fc.array(tag), fc.array(tag), (previous, next) => {
-        const { add, remove } = diffTagSets(previous, next);
-        const result = new Set(previous.map((t) => t.toLowerCase()));
-        add.forEach((t) => result.add(t));
-        remove.forEach((t) => result.delete(t));
-        expect([...result].sort()).toEqual([...new Set(next.map((t) => t.toLowerCase()))].sort());
-      }),
-      { numRuns: 300 },
-    );
+    expect(planContactSync(upsert(30), contactState({ deleted: true, lastOccurredAt: at(20) }), desiredContact({ fieldsHash: 'x' }))).toEqual({ kind: 'skip', reason: 'deleted' });
   });
 });
 
@@ -166,7 +158,7 @@ describe('newest wins, whatever the arrival order', () => {
         let state: RecordSyncState | undefined;
         let written: string | undefined;
         for (const minute of order) {
-          const plan = planContactSync(upsert(minute), state, desiredContact({ bodyHash: `h${minute}`, updateBody: { firstName: `v${minute}` }, tags: undefined }));
+          const plan = planContactSync(upsert(minute), state, desiredContact({ fieldsHash: `h${minute}`, updateBody: { firstName: `v${minute}` }, tags: undefined }));
           if (plan.kind === 'write') written = `h${minute}`;
           if (plan.next) state = { ...(state ?? { entity: 'contacts', relatelId: 'r', ghlId: 'g', version: 0 }), ...plan.next };
         }

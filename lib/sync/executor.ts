@@ -1,0 +1,133 @@
+/**
+ * The imperative half of planning: carries a plan's GHL operations out, in order, through the
+ * GhlClient. It knows no rules of its own beyond one: a create that may already have happened
+ * (an earlier attempt claimed it and then failed somewhere after GHL's write, e.g. a timeout on
+ * the answer) first looks for the record it would create and adopts it, so an ambiguous failure
+ * never leaves a duplicate task, note or appointment in GHL. Contacts need no search: upsert
+ * matches them by email or phone.
+ */
+import type { GhlAppointment, GhlClient, GhlNote, GhlTask } from '../ghl/client.js';
+import type { GhlOperation, IdRef } from './plan.js';
+
+export interface ExecutionResult {
+  /** The id the plan's create operation produced or adopted. */
+  createdId?: string;
+  /** True when the create found its record already in GHL. */
+  adopted: boolean;
+  /** GHL calls made (reads included), for the calls-per-event metric. */
+  calls: number;
+}
+
+export interface ExecuteOptions {
+  /** A previous attempt may have created the record already: search before creating. */
+  mayHaveCreated: boolean;
+}
+
+export async function executeOperations(ghl: GhlClient, operations: readonly GhlOperation[], options: ExecuteOptions): Promise<ExecutionResult> {
+  const result: ExecutionResult = { adopted: false, calls: 0 };
+  const resolve = (ref: IdRef): string => {
+    if (typeof ref === 'string') return ref;
+    if (result.createdId === undefined) throw new Error('plan refers to a created id before its create operation');
+    return result.createdId;
+  };
+
+  for (const operation of operations) {
+    if (isCreate(operation) && options.mayHaveCreated) {
+      result.calls += 1;
+      const existing = await findCreated(ghl, operation);
+      if (existing !== undefined) {
+        result.createdId = existing;
+        result.adopted = true;
+        continue;
+      }
+    }
+    result.calls += 1;
+    const createdId = await run(ghl, operation, resolve);
+    if (createdId !== undefined) result.createdId = createdId;
+  }
+  return result;
+}
+
+type CreateOperation = Extract<GhlOperation, { op: 'task.create' | 'note.create' | 'appointment.create' }>;
+
+function isCreate(operation: GhlOperation): operation is CreateOperation {
+  return operation.op === 'task.create' || operation.op === 'note.create' || operation.op === 'appointment.create';
+}
+
+/** Runs one operation; answers the id of a record it created. */
+async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef) => string): Promise<string | undefined> {
+  switch (operation.op) {
+    case 'contact.upsert':
+      return (await ghl.upsertContact(operation.body)).contact.id;
+    case 'contact.update':
+      await ghl.updateContact(operation.contactId, operation.body);
+      return undefined;
+    case 'contact.delete':
+      await ghl.deleteContact(operation.contactId);
+      return undefined;
+    case 'contact.addTags':
+      await ghl.addTags(resolve(operation.contactId), operation.tags);
+      return undefined;
+    case 'contact.removeTags':
+      await ghl.removeTags(operation.contactId, operation.tags);
+      return undefined;
+    case 'task.create':
+      return (await ghl.createTask(operation.contactId, operation.body)).id;
+    case 'task.update':
+      await ghl.updateTask(operation.contactId, operation.taskId, operation.body);
+      return undefined;
+    case 'task.complete':
+      await ghl.setTaskCompleted(operation.contactId, operation.taskId, operation.completed);
+      return undefined;
+    case 'task.delete':
+      await ghl.deleteTask(operation.contactId, operation.taskId);
+      return undefined;
+    case 'note.create':
+      return (await ghl.createNote(operation.contactId, operation.body)).id;
+    case 'note.update':
+      await ghl.updateNote(operation.contactId, operation.noteId, operation.body);
+      return undefined;
+    case 'note.delete':
+      await ghl.deleteNote(operation.contactId, operation.noteId);
+      return undefined;
+    case 'appointment.create':
+      return (await ghl.createAppointment(operation.body)).id;
+    case 'appointment.update':
+      await ghl.updateAppointment(operation.appointmentId, operation.body);
+      return undefined;
+    case 'appointment.delete':
+      await ghl.deleteAppointment(operation.appointmentId);
+      return undefined;
+  }
+}
+
+/** The record an earlier attempt of this create left in GHL, matched by what it was created with. */
+async function findCreated(ghl: GhlClient, operation: CreateOperation): Promise<string | undefined> {
+  switch (operation.op) {
+    case 'task.create': {
+      const tasks = await ghl.listTasks(operation.contactId);
+      return tasks.find((task: GhlTask) => task.title === operation.body.title && sameInstant(task.dueDate, operation.body.dueDate))?.id;
+    }
+    case 'note.create': {
+      const notes = await ghl.listNotes(operation.contactId);
+      return notes.find((note: GhlNote) => note.body === operation.body.body)?.id;
+    }
+    case 'appointment.create': {
+      const appointments = await ghl.listContactAppointments(operation.body.contactId);
+      return appointments.find(
+        (appointment: GhlAppointment) =>
+          appointment.calendarId === operation.body.calendarId && sameInstant(asText(appointment['startTime']), operation.body.startTime),
+      )?.id;
+    }
+  }
+}
+
+function asText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** GHL may answer a time in another offset or precision than it was sent in. */
+function sameInstant(a: string | null | undefined, b: string | undefined): boolean {
+  if (!a || !b) return a === b;
+  return Date.parse(a) === Date.parse(b);
+}
