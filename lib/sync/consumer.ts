@@ -18,6 +18,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
 import { errorKindOf, isSyncError, type ErrorKind } from '../errors.js';
+import { GHL_DAILY_QUOTA_REASON } from '../ghl/errors.js';
 import { backoffDelayMs, type RetryPolicy } from '../retry.js';
 
 /** Why a record was parked, as DLQ message attributes carry it. Never personal data. */
@@ -70,8 +71,6 @@ export interface ConsumerOptions {
 /** SQS redelivery backoff: 1 s, 2 s, 4 s ... up to 5 minutes, jittered. */
 export const SQS_RETRY_POLICY: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 2_000, maxDelayMs: 300_000 };
 
-export const DAILY_QUOTA_REASON = 'ghl-daily-quota-exhausted';
-
 export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
 }
@@ -99,7 +98,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent)
       } catch (error) {
         const kind = errorKindOf(error);
         const receiveCount = receiveCountOf(record);
-        if (isSyncError(error) && error.reason === DAILY_QUOTA_REASON) {
+        if (isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON) {
           quotaExhausted = true;
           delays.push({ record, seconds: quotaDelay });
           options.observer?.recordFailed(record, error, 'quota-wait');

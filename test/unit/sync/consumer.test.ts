@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SQSRecord } from 'aws-lambda';
-import { createBatchConsumer, DAILY_QUOTA_REASON, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
+import { createBatchConsumer, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
+import { GHL_DAILY_QUOTA_REASON } from '../../../lib/ghl/errors.js';
 import { permanentError, transientError } from '../../../lib/errors.js';
 import { sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
 
@@ -79,7 +80,7 @@ describe('batch consumer', () => {
 
   it('stops touching GHL for the rest of the batch once the daily quota is exhausted', async () => {
     const processRecord = vi.fn(async () => {
-      throw transientError('daily quota exhausted', { reason: DAILY_QUOTA_REASON, status: 429 });
+      throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
     });
     const { consume, visibility } = harness(processRecord);
     const records = [sqsRecord({ groupId: 'a' }), sqsRecord({ groupId: 'b' }), sqsRecord({ groupId: 'c' })];
