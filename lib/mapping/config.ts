@@ -140,6 +140,7 @@ function describe(issue: z.core.$ZodIssue): string {
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':
       if (issue.origin === 'string' && issue.minimum === 1) return 'must not be empty';
+      if (!issue.inclusive) return `must be greater than ${String(issue.minimum)}`;
       return `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}`;
     case 'too_big':
       return `must be at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
