@@ -298,6 +298,7 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     });
   });
   const { port, address } = server.address() as AddressInfo;
+  let stopping: Promise<void> | undefined;
 
   return {
     url: `http://${address}:${port}`,
@@ -307,12 +308,15 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     tokens: [...tokens],
     state,
     ...control,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: () => {
+      // Idempotent: a test may stop it and its teardown stop it again.
+      stopping ??= new Promise<void>((resolve, reject) => {
         releaseHeld();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      return stopping;
+    },
   };
 }
 
