@@ -1,3 +1,4 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +22,10 @@ export class Monitoring extends Construct {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the relatel-ghl-sync alarm topic',
       enableKeyRotation: true,
+      // It protects alarm notifications in transit through SNS, nothing stored: no reason to
+      // outlive the stack. Deletion still waits out KMS's pending window.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
