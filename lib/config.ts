@@ -7,7 +7,7 @@
  * Settings of different functions live side by side below so a reader sees them all at once.
  */
 import * as z from 'zod/mini';
-import { ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
+import { DEFAULT_MAX_RECEIVE_COUNT, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -77,3 +77,36 @@ export const ghlClientConfigSchema = z.object({
   GHL_CREDENTIALS_TTL_MS: positiveInt(300_000),
 });
 export type GhlClientConfig = z.infer<typeof ghlClientConfigSchema>;
+
+/** Settings of the four consumers (functions/<entity>/handler.ts), on top of the GHL client's. */
+export const consumerConfigSchema = z.object({
+  ...ghlClientConfigSchema.shape,
+  /** Which entity this consumer syncs: its queue and DLQ URLs are read by that name. */
+  ENTITY: z.enum(ENTITIES),
+  ...Object.fromEntries(ENTITIES.map((entity) => [queueUrlEnvVar(entity), z.optional(z.url())])),
+  ...Object.fromEntries(ENTITIES.map((entity) => [deadLetterQueueUrlEnvVar(entity), z.optional(z.url())])),
+  SYNC_TABLE_NAME: nonEmpty(),
+  /** The queue's redrive maxReceiveCount: a transient failure on that receive is parked with its reason. */
+  MAX_RECEIVE_COUNT: positiveInt(DEFAULT_MAX_RECEIVE_COUNT),
+  /** How long a create claim blocks other workers; must exceed the consumer's timeout. */
+  CREATE_LEASE_MS: positiveInt(600_000),
+  /** Relatel API token secret, for hydrating thin payloads; without it thin contact events are parked. */
+  RELATEL_SECRET_ID: z.optional(nonEmpty()),
+  RELATEL_API_BASE_URL: z._default(z.url(), 'https://app.relatel.dk/api/v2'),
+  /** Mapping configuration as JSON (docs/MAPPING.md); empty means all defaults. */
+  MAPPING_CONFIG: z.optional(z.string()),
+  /** GHL calendar for appointments; overrides the mapping configuration's appointments.calendarId. */
+  GHL_CALENDAR_ID: z.optional(nonEmpty()),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+});
+export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;
+
+/** The source queue and DLQ URLs of a consumer's entity, with a clear error when one is missing. */
+export function consumerQueueUrls(config: ConsumerConfig): { queueUrl: string; deadLetterQueueUrl: string } {
+  const read = (name: string) => {
+    const url = (config as Record<string, unknown>)[name];
+    if (typeof url !== 'string') throw new ConfigError(`Invalid configuration:\n  ${name}: is required (string)`);
+    return url;
+  };
+  return { queueUrl: read(queueUrlEnvVar(config.ENTITY)), deadLetterQueueUrl: read(deadLetterQueueUrlEnvVar(config.ENTITY)) };
+}

@@ -57,7 +57,7 @@ export function routeOf(type: RoutedEventType): EventRoute {
  * number (the caller of an inbound call, the callee of an outbound one).
  */
 export function messageGroupIdFieldOf(type: RoutedEventType, payload: Readonly<Record<string, unknown>>): string {
-  if (type === 'call.ended') return payload.direction === 'outbound' ? 'to_number' : 'from_number';
+  if (type === 'call.ended') return payload.direction === 'outbound' || payload.direction === 'out' ? 'to_number' : 'from_number';
   return EVENT_ROUTES[type].entity === 'contacts' ? 'id' : 'contact_id';
 }
 

@@ -84,12 +84,14 @@ export type RelatelAppointment = z.infer<typeof relatelAppointmentSchema>;
 export const relatelCallSchema = z.looseObject({
   call_uuid: z.string().check(z.minLength(1)),
   // Decides which number is the remote party (and so the message group): see lib/entities.ts.
-  direction: z.enum(['inbound', 'outbound']),
+  // Relatel's REST API writes `in`/`out`; webhook payloads have been seen with the long form.
+  direction: z.enum(['inbound', 'outbound', 'in', 'out']),
   status: z.string(),
   from_number: z.string(),
   to_number: z.string(),
-  from_contact: z.nullish(z.looseObject({})),
-  to_contact: z.nullish(z.looseObject({})),
+  // A contact id, or the embedded contact.
+  from_contact: z.nullish(z.union([relatelId(), z.looseObject({ id: relatelId() })])),
+  to_contact: z.nullish(z.union([relatelId(), z.looseObject({ id: relatelId() })])),
   started_at: z.string(),
   answered_at: optionalText(),
   ended_at: z.string(),
