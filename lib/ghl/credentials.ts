@@ -90,11 +90,12 @@ export function parseGhlSecret(text: string | undefined, secretId: string): GhlS
     }
     return result.data;
   }
+  const fields = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || 'type';
-    if (issue.code === 'invalid_type' && issue.input === undefined) return `${name} is missing`;
-    if (issue.code === 'invalid_union' || issue.code === 'invalid_value') return `${name} must be "pit" or "oauth"`;
-    return `${name} is malformed`;
+    const name = issue.path.map(String).join('.');
+    if (name === '' || name === 'type') return 'type must be "pit" or "oauth"';
+    // Decided from the secret itself: zod issues do not carry the input (and must not be echoed).
+    return fields[name] === undefined ? `${name} is missing` : `${name} is malformed`;
   });
   throw authError(`GHL secret ${secretId} is invalid: ${problems.join(', ')}`, { reason: 'ghl-secret-invalid' });
 }

@@ -313,10 +313,24 @@ export class SpecCheckingGhlServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Forgets requests, violations, scripts and issued OAuth tokens (accepted tokens stay). */
+  reset(): this {
+    this.requests.length = 0;
+    this.violations.length = 0;
+    this.scripts.length = 0;
+    this.issued = 0;
+    return this;
+  }
+
   /** The next request of `operation` (spec operationId, e.g. `create-contact`) gets this answer. */
   script(operation: string, reply: ScriptedReply, times = 1): this {
     for (let i = 0; i < times; i++) this.scripts.push({ operation, reply });
     return this;
+  }
+
+  /** Scripted answers no request has used yet (a test that leaves some scripted the wrong thing). */
+  get unusedScripts(): number {
+    return this.scripts.length;
   }
 
   requestsOf(operation: string): RecordedRequest[] {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GhlRateLimiter, InMemoryRateBudgetStore } from '../../../lib/ghl/rate-limiter.js';
+import { busiestWindow } from './busiest-window.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
 
 const LOCATION = 'loc-1';
@@ -13,17 +14,6 @@ function limiterWith(clock: FakeClock, options: Partial<ConstructorParameters<ty
     random: () => 0.5,
     ...options,
   });
-}
-
-/** The most requests started within any window of `intervalMs` (windows may start anywhere). */
-function busiestWindow(times: number[], intervalMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; start < sorted.length; start++) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + intervalMs) end++;
-    most = Math.max(most, end - start);
-  }
-  return most;
 }
 
 /** `lambdas` limiters sharing one store, each taking `each` tokens as fast as allowed. */
@@ -71,6 +61,10 @@ describe('GhlRateLimiter', () => {
     const clock = fakeClock(0);
     const times = await runConcurrently(clock, 4, 100, { requests: 90, intervalMs: 10_000 });
     expect(times.filter((t) => t < 10_000)).toHaveLength(80);
+  });
+
+  it('refuses a budget of 1, which no slot scheme can guarantee', () => {
+    expect(() => limiterWith(fakeClock(), { requests: 1 })).toThrow(RangeError);
   });
 
   it('takes a free token without waiting', async () => {
