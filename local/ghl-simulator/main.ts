@@ -9,31 +9,36 @@
 import { parseArgs } from 'node:util';
 import { GHL_SIMULATOR_DEFAULTS, startGhlSimulator, type FaultSettings, type RateLimitSettings } from './index.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '4010' },
-    host: { type: 'string', default: GHL_SIMULATOR_DEFAULTS.host },
-    token: { type: 'string', multiple: true },
-    'location-id': { type: 'string' },
-    'calendar-id': { type: 'string', multiple: true },
-    seed: { type: 'string' },
-    'allow-duplicates': { type: 'boolean', default: false },
-    'server-error-rate': { type: 'string' },
-    'rate-limit-rate': { type: 'string' },
-    'timeout-rate': { type: 'string' },
-    'timeout-mode': { type: 'string' },
-    'slow-rate': { type: 'string' },
-    'slow-ms': { type: 'string' },
-    'after-write-error-rate': { type: 'string' },
-    'after-write-timeout-rate': { type: 'string' },
-    'rate-limit-max': { type: 'string' },
-    'rate-limit-interval-ms': { type: 'string' },
-    'daily-limit': { type: 'string' },
-  },
-  strict: true,
-});
+function readArgs() {
+  return parseArgs({
+    options: {
+      port: { type: 'string', default: '4010' },
+      host: { type: 'string', default: GHL_SIMULATOR_DEFAULTS.host },
+      token: { type: 'string', multiple: true },
+      'location-id': { type: 'string' },
+      'calendar-id': { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      'allow-duplicates': { type: 'boolean', default: false },
+      'server-error-rate': { type: 'string' },
+      'rate-limit-rate': { type: 'string' },
+      'timeout-rate': { type: 'string' },
+      'timeout-mode': { type: 'string' },
+      'slow-rate': { type: 'string' },
+      'slow-ms': { type: 'string' },
+      'after-write-error-rate': { type: 'string' },
+      'after-write-timeout-rate': { type: 'string' },
+      'rate-limit-max': { type: 'string' },
+      'rate-limit-interval-ms': { type: 'string' },
+      'daily-limit': { type: 'string' },
+    },
+    strict: true,
+  }).values;
+}
 
-function numberOf(flag: keyof typeof values): number | undefined {
+type Args = ReturnType<typeof readArgs>;
+let values = {} as Args;
+
+function numberOf(flag: keyof Args): number | undefined {
   const raw = values[flag];
   if (raw === undefined) return undefined;
   const parsed = Number(raw);
@@ -46,6 +51,7 @@ function defined<T extends object>(entries: T): Partial<T> {
 }
 
 async function main(): Promise<void> {
+  values = readArgs();
   const faults = defined<Partial<FaultSettings>>({
     serverErrorRate: numberOf('server-error-rate'),
     rateLimitRate: numberOf('rate-limit-rate'),
@@ -85,7 +91,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') console.error(`GHL simulator: port ${values.port} is already in use (choose another with --port)`);
+  if (code === 'EADDRINUSE') console.error(`GHL simulator: port ${values.port ?? ''} is already in use (choose another with --port)`);
   else console.error(`GHL simulator: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
