@@ -64,7 +64,7 @@ export function mapCallToNoteBody(call: RelatelCallRecord, config: MappingConfig
   const issues: MappingIssue[] = [];
   const body = withoutUndefined<GhlCreateNoteBody>({
     body: callNoteText(call, config, issues),
-    userId: ghlUserOf(call.answered_by?.id, config.users, 'answered_by', issues),
+    userId: ghlUserOf(answeredByOf(call).id, config.users, 'answered_by', issues),
   });
   return { body, issues };
 }
@@ -106,7 +106,7 @@ function callNoteText(call: RelatelCallRecord, config: MappingConfig, issues: Ma
   if (answeredAt === undefined) {
     summary = inbound ? `Missed inbound call from ${other}` : `Unanswered outbound call to ${other}`;
   } else {
-    const answeredBy = presentLine(call.answered_by?.name);
+    const answeredBy = presentLine(answeredByOf(call).name);
     const answered = inbound && answeredBy ? `answered by ${answeredBy}` : 'answered';
     const talkTime = endedAt === undefined ? '' : `, ${formatDuration((endedAt - answeredAt) / 1000)}`;
     summary = `${inbound ? `Inbound call from ${other}` : `Outbound call to ${other}`}, ${answered}${talkTime}`;
@@ -161,6 +161,20 @@ function timeOf(value: string, field: string, config: MappingConfig, issues: Map
   const time = parseTimestamp(value, config.timezone);
   if (time === undefined) issues.push({ field, reason: 'invalid-date' });
   return time;
+}
+
+/**
+ * `answered_by` is not in the webhook schema (lib/events/), so it reaches the mapping
+ * unchecked: only the parts with the expected types are used.
+ */
+function answeredByOf(call: RelatelCallRecord): { id?: string | number; name?: string } {
+  const employee: unknown = call.answered_by;
+  if (employee === null || typeof employee !== 'object') return {};
+  const { id, name } = employee as Record<string, unknown>;
+  return {
+    ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}),
+    ...(typeof name === 'string' ? { name } : {}),
+  };
 }
 
 function contactIdOf(ref: RelatelCallContactRef | undefined): string | undefined {

@@ -187,3 +187,12 @@ describe('formatDuration', () => {
     expect(formatDuration(-5)).toBe('0 s');
   });
 });
+
+describe('answered_by of an unexpected shape', () => {
+  it('is ignored rather than failing the note', () => {
+    const call = aCall({ answered_by: { id: { nested: true }, name: 42 } as never });
+    const { body } = mapCallToNoteBody(call, mappingConfig({ users: { '7': 'ghl-user-7' } }));
+    expect(body.body.split('\n')[0]).toBe('Inbound call from +45 71 99 99 99, answered, 3 min 12 s');
+    expect(body).not.toHaveProperty('userId');
+  });
+});
