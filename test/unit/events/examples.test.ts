@@ -1,0 +1,27 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ROUTED_EVENT_TYPES, TEST_EVENT_TYPE } from '../../../lib/entities.js';
+import { validateRelatelEvent } from '../../../lib/events/validate.js';
+
+const EXAMPLES = new URL('../../../examples/', import.meta.url);
+const DOCUMENTED_TYPES = [...ROUTED_EVENT_TYPES, TEST_EVENT_TYPE];
+
+function example(type: string): unknown {
+  return JSON.parse(readFileSync(new URL(`${type}.json`, EXAMPLES), 'utf8'));
+}
+
+describe('examples/', () => {
+  it('holds exactly one example per event type the sync knows', () => {
+    const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.json'));
+    expect(files.sort()).toEqual(DOCUMENTED_TYPES.map((type) => `${type}.json`).sort());
+  });
+
+  it.each(DOCUMENTED_TYPES)('%s.json is a valid event of its type', (type) => {
+    expect(validateRelatelEvent(example(type))).toMatchObject({ valid: true, eventType: type });
+  });
+
+  it.each(DOCUMENTED_TYPES)('%s.json writes phone numbers as digits with country code and no "+"', (type) => {
+    const numbers = JSON.stringify(example(type)).match(/"(?:number|from_number|to_number)":"[^"]*"/g) ?? [];
+    for (const number of numbers) expect(number).toMatch(/:"45\d{8}"$/);
+  });
+});
