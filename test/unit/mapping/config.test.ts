@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/config.js';
 import { DEFAULT_APPOINTMENT_STATUS_MAP, parseMappingConfig } from '../../../lib/mapping/config.js';
@@ -109,5 +110,14 @@ describe('parseMappingConfig', () => {
 
   it('rejects JSON that is not an object', () => {
     expect(errorOf('[]').message).toContain('(root): must be an object');
+  });
+});
+
+describe('docs/MAPPING.md', () => {
+  it('shows an example configuration that parses', () => {
+    const doc = readFileSync(new URL('../../../docs/MAPPING.md', import.meta.url), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    expect(parseMappingConfig(example).appointments.calendarId).toBe('CVokAlI8fgw4WYWoCtQz');
   });
 });
