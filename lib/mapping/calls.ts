@@ -100,7 +100,7 @@ function callNoteText(call: RelatelCallRecord, config: MappingConfig, issues: Ma
   const other = displayPhone(inbound ? call.from_number : call.to_number, config.defaultCountry) ?? 'an unknown number';
   const startedAt = timeOf(call.started_at, 'started_at', config, issues);
   const endedAt = timeOf(call.ended_at, 'ended_at', config, issues);
-  const answeredAt = isAnswered(call) ? parseTimestamp(call.answered_at, config.timezone) : undefined;
+  const answeredAt = parseTimestamp(call.answered_at, config.timezone);
 
   let summary: string;
   if (answeredAt === undefined) {
