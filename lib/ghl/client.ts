@@ -129,7 +129,7 @@ export class HttpGhlClient implements GhlClient {
   }
 
   async createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult> {
-    const answer = await this.contacts({ method: 'POST', path: '/contacts/', body, locationIn: 'body', accept: duplicateContact });
+    const answer = await this.contacts({ method: 'POST', path: '/contacts/', body, locationIn: 'body', accept: duplicateContact, createsRecord: true });
     if (answer.status === 400) {
       const { meta } = parse(duplicateContactAnswer, answer, 'POST /contacts/');
       return { outcome: 'duplicate', contactId: meta.contactId, ...(meta.matchingField ? { matchingField: meta.matchingField } : {}) };
@@ -186,7 +186,7 @@ export class HttpGhlClient implements GhlClient {
   }
 
   async createTask(contactId: string, body: GhlCreateTaskBody) {
-    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/tasks`, body });
+    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/tasks`, body, createsRecord: true });
     return parse(taskAnswer, answer, 'POST task').task;
   }
 
@@ -217,7 +217,7 @@ export class HttpGhlClient implements GhlClient {
   }
 
   async createNote(contactId: string, body: GhlCreateNoteBody) {
-    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/notes`, body });
+    const answer = await this.contacts({ method: 'POST', path: `/contacts/${id(contactId)}/notes`, body, createsRecord: true });
     return parse(noteAnswer, answer, 'POST note').note;
   }
 
@@ -254,6 +254,7 @@ export class HttpGhlClient implements GhlClient {
       path: '/calendars/events/appointments',
       body,
       locationIn: 'body',
+      createsRecord: true,
     });
     return parse(ghlAppointmentSchema, answer, 'POST appointment');
   }

@@ -26,6 +26,13 @@ export interface GhlRequest {
   locationIn?: 'body' | 'query';
   /** Non-2xx answers the caller interprets itself (e.g. 404 on an idempotent delete). */
   accept?: (answer: HttpAnswer) => boolean;
+  /**
+   * A POST that creates a record (task, note, appointment, contact without upsert). Retrying it
+   * after a timeout or a 5xx could create it twice (GHL may have written it before failing), so
+   * it is retried in process only after a 429, which GHL answers before doing anything; the
+   * caller's next attempt searches for the record before creating it again.
+   */
+  createsRecord?: boolean;
 }
 
 export const DEFAULT_GHL_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 };
@@ -60,7 +67,8 @@ export class GhlTransport {
         error.kind === 'transient' &&
         // Retrying cannot refill a spent daily quota: the consumer must stop early instead.
         error.reason !== GHL_DAILY_QUOTA_REASON &&
-        (error.retryAfterMs ?? 0) <= maxWait,
+        (error.retryAfterMs ?? 0) <= maxWait &&
+        (request.createsRecord !== true || error.status === 429),
       delayHintMs: (error) => (isSyncError(error) ? error.retryAfterMs : undefined),
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),

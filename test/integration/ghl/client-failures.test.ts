@@ -52,6 +52,25 @@ describe('GHL client failures', () => {
       expect(server.requests).toHaveLength(3);
     });
 
+    it('a create that failed with a 5xx is not retried in process: GHL may have written it', async () => {
+      server.script('create-task', { status: 503, body: ghlErrors.serverError() });
+      const { client } = clientFor(server);
+      const body = { title: 'Call back', dueDate: '2026-11-28T10:00:00Z', completed: false };
+      await expect(client.createTask('contact-1', body)).rejects.toMatchObject({ kind: 'transient', reason: 'ghl-503' });
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('a create answered 429 is retried in process: GHL rejected it before writing', async () => {
+      server.script('create-note', {
+        status: 429,
+        body: ghlErrors.tooManyRequests(),
+        headers: { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Interval-Milliseconds': '1000' },
+      });
+      const { client } = clientFor(server);
+      await expect(client.createNote('contact-1', { body: 'Called' })).resolves.toMatchObject({ id: expect.any(String) });
+      expect(server.requests).toHaveLength(2);
+    });
+
     it('a 422 that echoes personal data keeps only property names in the error', async () => {
       server.script('create-note', { status: 422, body: ghlErrors.unprocessable(['body must be shorter than 5000 (Anna Jensen, +4512345678)']) });
       const { client } = clientFor(server);
