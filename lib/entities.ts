@@ -119,5 +119,7 @@ export const CONSUMER_ENV = {
   rateLimitRequests: 'GHL_RATE_LIMIT_REQUESTS',
   rateLimitIntervalMs: 'GHL_RATE_LIMIT_INTERVAL_MS',
   mappingConfig: 'MAPPING_CONFIG',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  createLeaseMs: 'CREATE_LEASE_MS',
   logLevel: 'LOG_LEVEL',
 } as const;

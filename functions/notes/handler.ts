@@ -1,10 +1,4 @@
-/**
- * PLACEHOLDER so the stack synthesises before the real notes consumer exists (issue 3 replaces
- * this file). It applies nothing and reports every record as failed, so SQS keeps each message
- * and nothing is lost; after maxReceiveCount receives they reach the DLQ, whose alarm fires.
- */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+/** Syncs queued Relatel notes events to GHL. Wiring only: see functions/consumer-runtime.ts. */
+import { consumerHandler } from '../consumer-runtime.js';
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => ({
-  batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })),
-});
+export const handler = consumerHandler('notes');

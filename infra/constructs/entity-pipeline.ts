@@ -178,6 +178,10 @@ function consumerEnvironment(
     [CONSUMER_ENV.rateLimitRequests]: String(config.ghlRateLimitRequests),
     [CONSUMER_ENV.rateLimitIntervalMs]: String(config.ghlRateLimitIntervalMs),
     [CONSUMER_ENV.logLevel]: config.logLevel,
+    // On its last allowed receive a consumer parks a failing record itself, with the reason.
+    [CONSUMER_ENV.maxReceiveCount]: String(config.maxReceiveCount),
+    // A create claim must outlive any consumer run, or a slow creator and a taker-over could both create.
+    [CONSUMER_ENV.createLeaseMs]: String(config.consumerTimeoutSeconds * 2 * 1000),
     // Its own queue (to extend the visibility of records it backs off) and its own DLQ (to park
     // permanent failures with their reason).
     [queueUrlEnvVar(entity)]: resources.queueUrl,

@@ -169,6 +169,8 @@ describe('consumers', () => {
         [CONSUMER_ENV.rateLimitIntervalMs]: '10000',
         [CONSUMER_ENV.mappingConfig]: JSON.stringify(optionalSettings.mapping),
         [CONSUMER_ENV.logLevel]: 'INFO',
+        [CONSUMER_ENV.maxReceiveCount]: '8',
+        [CONSUMER_ENV.createLeaseMs]: '120000',
         [queueUrlEnvVar(entity)]: resolve(pipeline.queue.queueUrl),
         [deadLetterQueueUrlEnvVar(entity)]: resolve(pipeline.deadLetterQueue.queueUrl),
       });

@@ -1,0 +1,112 @@
+/**
+ * The composition root of the four consumer Lambdas (functions/<entity>/handler.ts): builds the
+ * clients and adapters once per cold start and hands each SQS batch to the batch consumer. The
+ * local stack builds the same consumer through `buildConsumer` with its own endpoints.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoLock } from '../lib/aws/dynamo-lock.js';
+import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
+import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
+import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js';
+import { SqsDeadLetterParker, SqsVisibilityChanger } from '../lib/aws/sqs-consumer-adapters.js';
+import { consumerConfigSchema, consumerQueueUrls, loadConfig, type ConsumerConfig } from '../lib/config.js';
+import type { Entity } from '../lib/entities.js';
+import { createGhlClient } from '../lib/ghl/index.js';
+import { parseMappingConfig, type MappingConfig } from '../lib/mapping/config.js';
+import { createLogger, createMetrics } from '../lib/observability.js';
+import { createRelatelClient } from '../lib/relatel/client.js';
+import { SecretCache, type SecretStore } from '../lib/secrets.js';
+import { createBatchConsumer } from '../lib/sync/consumer.js';
+import { observeConsumer } from '../lib/sync/observe.js';
+import { createRecordProcessor } from '../lib/sync/record-processor.js';
+
+export interface ConsumerAdapters {
+  sqs: SQSClient;
+  dynamo: DynamoDBClient;
+  secrets: SecretStore;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+}
+
+export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const { sqs, dynamo, secrets, logger, metrics } = adapters;
+  const now = adapters.now ?? (() => new Date());
+  const table = config.SYNC_TABLE_NAME;
+  const { queueUrl, deadLetterQueueUrl } = consumerQueueUrls(config);
+  const observed = observeConsumer(config.ENTITY, logger, metrics);
+
+  const ghl = createGhlClient({
+    config,
+    secretStore: secrets,
+    lock: new DynamoLock(dynamo, table),
+    rateBudgetStore: new DynamoRateBudgetStore(dynamo, table),
+    onRetry: (error, attempt, delayMs) => logger.debug('GHL request retried', { attempt, delayMs, reason: (error as { reason?: string }).reason }),
+  });
+
+  const relatelSecretId = config.RELATEL_SECRET_ID;
+  const relatelToken = relatelSecretId === undefined ? undefined : new SecretCache(() => readRelatelToken(secrets, relatelSecretId), { ttlMs: 300_000 });
+
+  return createBatchConsumer({
+    entity: config.ENTITY,
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    parker: new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now),
+    visibility: new SqsVisibilityChanger(sqs, queueUrl),
+    observer: observed.observer,
+    processRecord: createRecordProcessor({
+      entity: config.ENTITY,
+      onSynced: observed.onSynced,
+      sync: {
+        state: new DynamoSyncStateStore(dynamo, table),
+        ghl,
+        ...(relatelToken && { relatel: createRelatelClient({ baseUrl: config.RELATEL_API_BASE_URL, token: () => relatelToken.get() }) }),
+        mapping: mappingOf(config),
+        now,
+        createLeaseMs: config.CREATE_LEASE_MS,
+        onMappingIssues: observed.onMappingIssues,
+      },
+    }),
+  });
+}
+
+function mappingOf(config: ConsumerConfig): MappingConfig {
+  const mapping = parseMappingConfig(config.MAPPING_CONFIG);
+  if (config.GHL_CALENDAR_ID === undefined) return mapping;
+  return { ...mapping, appointments: { ...mapping.appointments, calendarId: config.GHL_CALENDAR_ID } };
+}
+
+/** The Relatel secret holds the bare token, or `{"token": "..."}`. */
+async function readRelatelToken(secrets: SecretStore, secretId: string): Promise<string> {
+  const value = (await secrets.getSecretString(secretId))?.trim();
+  if (!value) throw new Error(`The Relatel API token secret (${secretId}) is empty: put the token in it`);
+  if (!value.startsWith('{')) return value;
+  const token = (JSON.parse(value) as { token?: unknown }).token;
+  if (typeof token !== 'string' || token === '') throw new Error(`The Relatel API token secret (${secretId}) has no "token" field`);
+  return token;
+}
+
+/** The Lambda handler of one entity's consumer; configuration is read and validated at cold start. */
+export function consumerHandler(entity: Entity) {
+  const config = loadConfig(consumerConfigSchema, { ...process.env, ENTITY: entity });
+  const logger = createLogger(`consumer-${entity}`);
+  const metrics = createMetrics(`consumer-${entity}`);
+  metrics.setDefaultDimensions({ Entity: entity });
+  const consume = buildConsumer(config, {
+    sqs: new SQSClient({}),
+    dynamo: new DynamoDBClient({}),
+    secrets: secretStoreFromEnvironment(),
+    logger,
+    metrics,
+  });
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler((event) => consume(event));
+}
