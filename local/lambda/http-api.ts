@@ -11,8 +11,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { redactPersonalData } from '../../lib/observability.js';
-import { LOCAL_ACCOUNT_ID, createLambdaContext, invokeHandler, LambdaTimeoutError, type LambdaHandler } from './invoke.js';
-import type { RuntimeLogger } from './sqs-event-source.js';
+import {
+  LOCAL_ACCOUNT_ID,
+  createLambdaContext,
+  invokeHandler,
+  LambdaTimeoutError,
+  type LambdaHandler,
+  type RuntimeLogger,
+} from './invoke.js';
 
 /** APIGatewayProxyHandlerV2, or any async (event, context) function over the same types. */
 export type HttpApiHandler = LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2<unknown>>;

@@ -10,7 +10,6 @@ export {
   type SqsLambdaHandler,
   type BatchReport,
   type BatchSettlement,
-  type RuntimeLogger,
 } from './sqs-event-source.js';
 export {
   startHttpApi,
@@ -33,4 +32,5 @@ export {
   LOCAL_ACCOUNT_ID,
   type LambdaHandler,
   type FunctionSettings,
+  type RuntimeLogger,
 } from './invoke.js';

@@ -19,6 +19,12 @@ export type LambdaHandler<TEvent, TResult> = (
   callback: Callback<TResult>,
 ) => void | TResult | Promise<TResult>;
 
+/** The slice of a logger the runtime writes to; Powertools' Logger and console both fit. */
+export interface RuntimeLogger {
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
 export interface FunctionSettings {
   functionName: string;
   /** Lambda's function timeout: the handler is abandoned and the invocation fails after it. */

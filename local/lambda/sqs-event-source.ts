@@ -22,15 +22,9 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { redactPersonalData } from '../../lib/observability.js';
 import { backoffDelayMs, type RetryPolicy } from '../../lib/retry.js';
-import { LOCAL_ACCOUNT_ID, createLambdaContext, invokeHandler, type LambdaHandler } from './invoke.js';
+import { LOCAL_ACCOUNT_ID, createLambdaContext, invokeHandler, type LambdaHandler, type RuntimeLogger } from './invoke.js';
 
 export type SqsLambdaHandler = LambdaHandler<SQSEvent, SQSBatchResponse | void>;
-
-/** The slice of a logger the runtime writes to; Powertools' Logger and console both fit. */
-export interface RuntimeLogger {
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
 
 export interface SqsEventSourceOptions {
   sqs: SQSClient;

@@ -259,6 +259,31 @@ describe('the local SQS event source', () => {
     expect(await queueDepth(server.sqs, queue.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it('hands a message received while stopping straight back to the queue instead of hiding it', async () => {
+    const queue = await createTestQueue(server.sqs, { visibilityTimeoutSeconds: 30 });
+    const { source, seen } = startRecording({ queueUrl: queue.queueUrl, handler: succeed });
+
+    const stopped = source.stop();
+    await sendToGroup(server.sqs, queue.queueUrl, 'contact-1', 'arrives during the last long poll');
+    await stopped;
+
+    expect(seen).toEqual([]);
+    expect(await queueDepth(server.sqs, queue.queueUrl)).toEqual({ visible: 1, inFlight: 0 });
+  });
+
+  it('runs up to `concurrency` batches at once', async () => {
+    const queue = await createTestQueue(server.sqs);
+    await sendToGroup(server.sqs, queue.queueUrl, 'contact-1', 'a');
+    await sendToGroup(server.sqs, queue.queueUrl, 'contact-2', 'b');
+    const release = gate();
+    const { source } = startRecording({ queueUrl: queue.queueUrl, batchSize: 1, concurrency: 2, handler: () => release.wait });
+
+    await waitFor(() => source.stats().inFlightBatches === 2);
+    release.open();
+
+    await waitFor(() => source.stats().deleted === 2);
+  });
+
   it('keeps polling through SQS errors, logging them, and delivers once the queue answers', async () => {
     const name = `late-${Date.now()}.fifo`;
     const queueUrl = `${server.server.endpoint}/000000000000/${name}`;
