@@ -10,7 +10,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoLock } from '../lib/aws/dynamo-lock.js';
 import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
 import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
@@ -22,10 +22,11 @@ import { createGhlClient } from '../lib/ghl/index.js';
 import { parseMappingConfig, type MappingConfig } from '../lib/mapping/config.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
 import { createRelatelClient } from '../lib/relatel/client.js';
+import type { RetryPolicy } from '../lib/retry.js';
 import { SecretCache, type SecretStore } from '../lib/secrets.js';
 import { createBatchConsumer } from '../lib/sync/consumer.js';
 import { observeConsumer } from '../lib/sync/observe.js';
-import { createRecordProcessor } from '../lib/sync/record-processor.js';
+import { createRecordProcessor, type SyncedEventReport } from '../lib/sync/record-processor.js';
 
 export interface ConsumerAdapters {
   sqs: SQSClient;
@@ -34,6 +35,10 @@ export interface ConsumerAdapters {
   logger: Logger;
   metrics: Metrics;
   now?: () => Date;
+  /** Also told of every synced event (the local stack prints one line per event). */
+  onSynced?: (report: SyncedEventReport, record: SQSRecord) => void;
+  /** Backoff between SQS redeliveries; the local stack's tests shorten it. */
+  retryPolicy?: RetryPolicy;
 }
 
 export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -57,12 +62,16 @@ export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters
   return createBatchConsumer({
     entity: config.ENTITY,
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    ...(adapters.retryPolicy && { retryPolicy: adapters.retryPolicy }),
     parker: new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now),
     visibility: new SqsVisibilityChanger(sqs, queueUrl),
     observer: observed.observer,
     processRecord: createRecordProcessor({
       entity: config.ENTITY,
-      onSynced: observed.onSynced,
+      onSynced: (report, record) => {
+        observed.onSynced(report);
+        adapters.onSynced?.(report, record);
+      },
       sync: {
         state: new DynamoSyncStateStore(dynamo, table),
         ghl,
