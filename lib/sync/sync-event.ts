@@ -199,7 +199,11 @@ async function syncTask(payload: TaskPayload, completes: boolean, facts: EventFa
   const state = await deps.state.get('tasks', relatelId);
   const ghlContactId = state?.ghlContactId ?? (await ghlContactIdOf(payload.contact_id, deps));
   const task = completes ? { ...payload, status: 'completed' as const } : payload;
-  const create = mapTaskToCreateBody(task, deps.mapping, deps.now());
+  // A task without a due date gets a default one relative to the event, not to the clock: a
+  // retry after an ambiguous create failure must build the same body, or the executor's search
+  // for the task the failed attempt may have created (matched by title and due date) misses it
+  // and GHL gets a duplicate.
+  const create = mapTaskToCreateBody(task, deps.mapping, Date.parse(facts.occurredAt));
   const update = mapTaskToUpdateBody(task, deps.mapping);
   deps.onMappingIssues?.(dedupeIssues([...create.issues, ...update.issues]));
   const desired = facts.isDelete ? undefined : { createBody: create.body, updateBody: update.body, bodyHash: hashBody(update.body) };
