@@ -1,0 +1,267 @@
+/**
+ * The consumers as production builds them (functions/consumer-runtime.ts): createBatchConsumer
+ * + createRecordProcessor + syncEvent + observeConsumer, with the real GHL client talking HTTP to
+ * a GHL simulator. Only the AWS edges are swapped: sync state, lock and rate budget in memory, a
+ * DLQ parker and a visibility changer that record what they were asked to do, a logger and
+ * metrics that record their calls, and one fake clock shared by the client, the sync and the
+ * simulator (so rate-limit waits, 429 intervals and held requests cost no real time).
+ *
+ * `deliver` hands events to their entity's consumer once, as one SQS batch per queue; `drain`
+ * keeps redelivering the records that failed, with ApproximateReceiveCount incremented and the
+ * clock moved past their visibility delay, until every queue is empty, the way SQS would.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { messageGroupIdOf, queueName, routeOf, DEFAULT_MAX_RECEIVE_COUNT, type Entity, type RoutedEventType } from '../../../lib/entities.js';
+import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
+import { parseMappingConfig, type MappingConfigInput } from '../../../lib/mapping/config.js';
+import type { RelatelClient } from '../../../lib/relatel/client.js';
+import { InMemorySecretStore, type SecretStore } from '../../../lib/secrets.js';
+import { createBatchConsumer, type ParkedFailure } from '../../../lib/sync/consumer.js';
+import { observeConsumer } from '../../../lib/sync/observe.js';
+import { createRecordProcessor } from '../../../lib/sync/record-processor.js';
+import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
+import { startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from '../../../local/ghl-simulator/index.js';
+import type { RelatelEventFixture } from '../../factories/relatel-events.js';
+import { sqsRecord } from '../../factories/sqs-records.js';
+import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
+
+export const GHL_SECRET_ID = 'relatel-ghl-sync/ghl';
+export const CREATE_LEASE_MS = 600_000;
+
+export interface ParkedRecord {
+  entity: Entity;
+  record: SQSRecord;
+  failure: ParkedFailure;
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+export interface HarnessOptions {
+  simulator?: GhlSimulatorOptions;
+  /** What the GHL secret holds; defaults to a PIT with the simulator's token and location. */
+  ghlSecret?: (sim: GhlSimulator) => Record<string, unknown>;
+  /** Wraps the secret store, e.g. to rotate a secret after the client's first read. */
+  wrapSecretStore?: (store: InMemorySecretStore) => SecretStore;
+  relatel?: RelatelClient;
+  mapping?: MappingConfigInput;
+  maxReceiveCount?: number;
+}
+
+export interface DeliveryRound {
+  responses: SQSBatchResponse[];
+  failedMessageIds: string[];
+}
+
+export interface ConsumerHarness {
+  ghl: GhlSimulator;
+  clock: FakeClock;
+  secrets: InMemorySecretStore;
+  state: InMemorySyncStateStore;
+  parked: ParkedRecord[];
+  visibilityChanges: { messageId: string; seconds: number }[];
+  logs: LogLine[];
+  maxReceiveCount: number;
+  /** The SQS record SQS would hand the consumer for this event (group = contact, dedup = delivery id). */
+  recordFor(event: RelatelEventFixture, overrides?: { messageId?: string; receiveCount?: number }): SQSRecord;
+  /** One receive: the records go to their entity's consumer, one batch per queue, in order. */
+  receive(records: SQSRecord[]): Promise<DeliveryRound>;
+  /** Sends events once; answers the records that failed (to hand to `drain` or `redeliver`). */
+  deliver(...events: RelatelEventFixture[]): Promise<SQSRecord[]>;
+  /** Redelivers failed records until none is left (each comes back with its receive count + 1). */
+  drain(failed: SQSRecord[]): Promise<{ receives: number }>;
+  /** `deliver` then `drain`. */
+  sync(...events: RelatelEventFixture[]): Promise<void>;
+  /** Fresh sync state and GHL, same client: for property tests that run many cases. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export async function startConsumerHarness(options: HarnessOptions = {}): Promise<ConsumerHarness> {
+  const clock = fakeClock(Date.UTC(2026, 2, 2, 9, 0, 0));
+  const ghl = await startGhlSimulator({ clock, ...options.simulator });
+  const secrets = new InMemorySecretStore({
+    [GHL_SECRET_ID]: JSON.stringify(options.ghlSecret?.(ghl) ?? { type: 'pit', token: ghl.tokens[0], locationId: ghl.locationId }),
+  });
+  const secretStore = options.wrapSecretStore?.(secrets) ?? secrets;
+  const maxReceiveCount = options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+  const mapping = parseMappingConfig({ ...options.mapping, appointments: { calendarId: ghl.calendarIds[0], ...options.mapping?.appointments } });
+  const parked: ParkedRecord[] = [];
+  const visibilityChanges: { messageId: string; seconds: number }[] = [];
+  const logs: LogLine[] = [];
+  const logger = recordingLogger(logs);
+  const metrics = recordingMetrics();
+
+  const client: GhlClient = createGhlClient({
+    config: {
+      GHL_BASE_URL: ghl.url,
+      GHL_SECRET_ID,
+      // Real time: the simulator's held requests end on the fake clock long before this.
+      GHL_REQUEST_TIMEOUT_MS: 5_000,
+      GHL_RATE_LIMIT_REQUESTS: 90,
+      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+      GHL_CREDENTIALS_TTL_MS: 300_000,
+    },
+    secretStore,
+    lock: new InMemoryLock(clock.now),
+    rateBudgetStore: new InMemoryRateBudgetStore(clock.now),
+    now: clock.now,
+    sleep: clock.sleep,
+  });
+
+  let state = new InMemorySyncStateStore();
+  let consumers = new Map<Entity, (event: SQSEvent) => Promise<SQSBatchResponse>>();
+
+  function consumerOf(entity: Entity) {
+    let consumer = consumers.get(entity);
+    if (consumer === undefined) {
+      const observed = observeConsumer(entity, logger, metrics, clock.now);
+      consumer = createBatchConsumer({
+        entity,
+        maxReceiveCount,
+        parker: { park: async (record, failure) => void parked.push({ entity, record, failure }) },
+        visibility: {
+          changeVisibility: async (changes) =>
+            void visibilityChanges.push(...changes.map(({ record, seconds }) => ({ messageId: record.messageId, seconds }))),
+        },
+        observer: observed.observer,
+        processRecord: createRecordProcessor({
+          entity,
+          onSynced: observed.onSynced,
+          sync: {
+            state,
+            ghl: client,
+            ...(options.relatel && { relatel: options.relatel }),
+            mapping,
+            now: () => new Date(clock.now()),
+            createLeaseMs: CREATE_LEASE_MS,
+            onMappingIssues: observed.onMappingIssues,
+          },
+        }),
+      });
+      consumers.set(entity, consumer);
+    }
+    return consumer;
+  }
+
+  const entityOfRecord = new Map<string, Entity>();
+  /** The longest visibility delay the last receive asked for: when its failures come back. */
+  let lastWaitSeconds = 1;
+
+  const harness: ConsumerHarness = {
+    ghl,
+    clock,
+    secrets,
+    get state() {
+      return state;
+    },
+    parked,
+    visibilityChanges,
+    logs,
+    maxReceiveCount,
+
+    recordFor(event, overrides = {}) {
+      const type = event.event_type as RoutedEventType;
+      const entity = routeOf(type).entity;
+      const record = sqsRecord({
+        body: event,
+        groupId: messageGroupIdOf(type, event.payload) ?? 'no-group',
+        deduplicationId: event.delivery_id,
+        queueName: queueName(entity),
+        ...overrides,
+      });
+      entityOfRecord.set(record.messageId, entity);
+      return record;
+    },
+
+    async receive(records) {
+      const byEntity = new Map<Entity, SQSRecord[]>();
+      for (const record of records) {
+        const entity = entityOfRecord.get(record.messageId);
+        if (entity === undefined) throw new Error('record was not made by recordFor');
+        byEntity.set(entity, [...(byEntity.get(entity) ?? []), record]);
+      }
+      const responses: SQSBatchResponse[] = [];
+      const changesBefore = visibilityChanges.length;
+      for (const [entity, batch] of byEntity) responses.push(await consumerOf(entity)({ Records: batch }));
+      const failedMessageIds = responses.flatMap((response) => response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      lastWaitSeconds = Math.max(1, ...visibilityChanges.slice(changesBefore).map((change) => change.seconds));
+      return { responses, failedMessageIds };
+    },
+
+    async deliver(...events) {
+      const records = events.map((event) => harness.recordFor(event));
+      const { failedMessageIds } = await harness.receive(records);
+      return records.filter((record) => failedMessageIds.includes(record.messageId));
+    },
+
+    async drain(failed) {
+      let pending = failed;
+      let receives = 0;
+      while (pending.length > 0) {
+        if (receives > maxReceiveCount + 1) throw new Error(`queue did not drain after ${receives} redeliveries`);
+        receives += 1;
+        // SQS hands a failed record back once the visibility delay the consumer set has passed.
+        clock.advance(lastWaitSeconds * 1000);
+        const redelivered = pending.map((record) => redeliveryOf(record));
+        const { failedMessageIds } = await harness.receive(redelivered);
+        pending = redelivered.filter((record) => failedMessageIds.includes(record.messageId));
+      }
+      return { receives };
+    },
+
+    async sync(...events) {
+      await harness.drain(await harness.deliver(...events));
+    },
+
+    reset() {
+      ghl.reset();
+      state = new InMemorySyncStateStore();
+      consumers = new Map();
+      parked.length = 0;
+      visibilityChanges.length = 0;
+      logs.length = 0;
+    },
+
+    stop: () => ghl.stop(),
+  };
+  return harness;
+}
+
+/** The same message again, as SQS hands it out on its next receive. */
+export function redeliveryOf(record: SQSRecord): SQSRecord {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount) + 1;
+  return {
+    ...record,
+    receiptHandle: `${record.receiptHandle}+`,
+    attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) },
+  };
+}
+
+/** Requests to the GHL API (not the simulator's control endpoints), optionally by operation. */
+export function ghlRequests(ghl: GhlSimulator, operation?: string) {
+  return ghl.state.requests().filter((request) => operation === undefined || request.operation === operation);
+}
+
+/** Successful GHL writes (POST/PUT/DELETE answered 2xx). */
+export function ghlWrites(ghl: GhlSimulator) {
+  return ghl.state.requests().filter((request) => request.method !== 'GET' && request.status >= 200 && request.status < 300);
+}
+
+function recordingLogger(logs: LogLine[]): Logger {
+  const at =
+    (level: LogLine['level']) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      void logs.push({ level, message, fields });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as unknown as Logger;
+}
+
+function recordingMetrics(): Metrics {
+  const single = { addDimensions: () => undefined, addMetric: () => undefined };
+  return { addMetric: () => undefined, singleMetric: () => single } as unknown as Metrics;
+}
