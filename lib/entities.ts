@@ -57,7 +57,12 @@ export function routeOf(type: RoutedEventType): EventRoute {
  * number (the caller of an inbound call, the callee of an outbound one).
  */
 export function messageGroupIdFieldOf(type: RoutedEventType, payload: Readonly<Record<string, unknown>>): string {
-  if (type === 'call.ended') return payload.direction === 'outbound' || payload.direction === 'out' ? 'to_number' : 'from_number';
+  if (type === 'call.ended') {
+    const remoteNumber = payload.direction === 'outbound' || payload.direction === 'out' ? 'to_number' : 'from_number';
+    // A hidden caller has no number: such a call orders with nothing else, and must not be
+    // refused (Relatel would resend it forever).
+    return payload[remoteNumber] === '' ? 'call_uuid' : remoteNumber;
+  }
   return EVENT_ROUTES[type].entity === 'contacts' ? 'id' : 'contact_id';
 }
 

@@ -51,7 +51,7 @@ export interface SyncDependencies {
   onMappingIssues?: (issues: MappingIssue[]) => void;
 }
 
-export type SkipOutcome = 'duplicate' | 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete';
+export type SkipOutcome = 'duplicate' | 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete' | 'no-party';
 
 export interface SyncOutcome {
   entity: Entity;
@@ -267,9 +267,9 @@ async function syncCall(call: CallPayload, facts: EventFacts, deps: SyncDependen
     ghlContactId = await ghlContactIdOf(party.relatelContactId, deps);
   }
   if (ghlContactId === undefined) {
-    if (party.phone === undefined) {
-      throw permanentError('Call has neither a Relatel contact nor a valid number for the remote party', { reason: 'call-without-party' });
-    }
+    // A hidden or invalid number and no Relatel contact: there is no one to log the call on.
+    // Counted, not parked: a human could do nothing with it either.
+    if (party.phone === undefined) return [{ entity: 'notes', relatelId: recordId, result: 'no-party', ghlCalls: 0 }];
     ghlCalls += 1;
     ghlContactId = (await deps.ghl.upsertContact({ phone: party.phone, source: deps.mapping.contacts.source })).contact.id;
   }

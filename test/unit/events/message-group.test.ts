@@ -31,6 +31,10 @@ describe('messageGroupIdOf: everything about one Relatel contact shares a FIFO g
     expect(messageGroupIdOf('call.ended', relatelCall({ direction: 'in', from_number: '4571999999', to_number: '4570203040' }))).toBe('4571999999');
   });
 
+  it('groups a call from a hidden number by the call itself, so it is queued, not refused', () => {
+    expect(messageGroupIdOf('call.ended', relatelCall({ direction: 'inbound', from_number: '', call_uuid: 'c-hidden' }))).toBe('c-hidden');
+  });
+
   it('turns a numeric id into its decimal string', () => {
     expect(messageGroupIdOf('note.created', relatelNote({ contact_id: 42 }))).toBe('42');
   });
