@@ -9,8 +9,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export const METRICS_NAMESPACE = 'RelatelGhlSync';
 
-export function createLogger(serviceName: string): Logger {
-  return new Logger({ serviceName, logLevel: (process.env.LOG_LEVEL ?? 'INFO') as 'INFO' });
+/** The level is fixed here: Powertools resets a later setLogLevel at every invocation. */
+export function createLogger(serviceName: string, logLevel: string = process.env.LOG_LEVEL ?? 'INFO'): Logger {
+  return new Logger({ serviceName, logLevel: logLevel as 'INFO' });
 }
 
 export function createMetrics(serviceName: string): Metrics {
