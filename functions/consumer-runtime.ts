@@ -25,7 +25,7 @@ import { createRelatelClient } from '../lib/relatel/client.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { SecretCache, type SecretStore } from '../lib/secrets.js';
 import { createBatchConsumer } from '../lib/sync/consumer.js';
-import { observeConsumer } from '../lib/sync/observe.js';
+import { consumerServiceName, meterGhlAnswers, observeConsumer } from '../lib/sync/observe.js';
 import { createRecordProcessor, type SyncedEventReport } from '../lib/sync/record-processor.js';
 
 export interface ConsumerAdapters {
@@ -48,8 +48,10 @@ export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters
   const { queueUrl, deadLetterQueueUrl } = consumerQueueUrls(config);
   const observed = observeConsumer(config.ENTITY, logger, metrics);
 
+  const ghlAnswers = meterGhlAnswers(config.ENTITY, metrics);
   const ghl = createGhlClient({
     config,
+    fetch: ghlAnswers.fetch,
     secretStore: secrets,
     lock: new DynamoLock(dynamo, table),
     rateBudgetStore: new DynamoRateBudgetStore(dynamo, table),
@@ -59,7 +61,7 @@ export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters
   const relatelSecretId = config.RELATEL_SECRET_ID;
   const relatelToken = relatelSecretId === undefined ? undefined : new SecretCache(() => readRelatelToken(secrets, relatelSecretId), { ttlMs: 300_000 });
 
-  return createBatchConsumer({
+  const consume = createBatchConsumer({
     entity: config.ENTITY,
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     ...(adapters.retryPolicy && { retryPolicy: adapters.retryPolicy }),
@@ -83,6 +85,13 @@ export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters
       },
     }),
   });
+  return async (event) => {
+    try {
+      return await consume(event);
+    } finally {
+      ghlAnswers.flush();
+    }
+  };
 }
 
 function mappingOf(config: ConsumerConfig): MappingConfig {
@@ -92,7 +101,7 @@ function mappingOf(config: ConsumerConfig): MappingConfig {
 }
 
 /** The Relatel secret holds the bare token, or `{"token": "..."}`. */
-async function readRelatelToken(secrets: SecretStore, secretId: string): Promise<string> {
+export async function readRelatelToken(secrets: SecretStore, secretId: string): Promise<string> {
   const value = (await secrets.getSecretString(secretId))?.trim();
   if (!value) throw new Error(`The Relatel API token secret (${secretId}) is empty: put the token in it`);
   if (!value.startsWith('{')) return value;
@@ -104,8 +113,8 @@ async function readRelatelToken(secrets: SecretStore, secretId: string): Promise
 /** The Lambda handler of one entity's consumer; configuration is read and validated at cold start. */
 export function consumerHandler(entity: Entity) {
   const config = loadConfig(consumerConfigSchema, { ...process.env, ENTITY: entity });
-  const logger = createLogger(`consumer-${entity}`);
-  const metrics = createMetrics(`consumer-${entity}`);
+  const logger = createLogger(consumerServiceName(entity));
+  const metrics = createMetrics(consumerServiceName(entity));
   metrics.setDefaultDimensions({ Entity: entity });
   const consume = buildConsumer(config, {
     sqs: new SQSClient({}),

@@ -16,8 +16,21 @@ export const WEBHOOK_METRICS: Readonly<Record<IngestOutcomeKind, string>> = {
   unavailable: 'WebhookUnavailable',
 };
 
+/** Powertools `service` dimension of the webhook's metrics; infra/ reads metrics by it. */
+export const WEBHOOK_SERVICE_NAME = 'webhook';
+
+/**
+ * Rejections for a bad signature (`signature-missing`, `-malformed`, `-stale`, `-mismatch`),
+ * counted apart so an alarm can tell a wrong secret or an attack from ordinary bad requests;
+ * the reason itself is in the log line.
+ */
+export const WEBHOOK_SIGNATURE_FAILURES_METRIC = 'WebhookSignatureFailures';
+
 export function recordIngestOutcome(outcome: IngestOutcome, statusCode: number, logger: Logger, metrics: Metrics): void {
   metrics.addMetric(WEBHOOK_METRICS[outcome.kind], MetricUnit.Count, 1);
+  if (outcome.kind === 'rejected' && outcome.reason?.startsWith('signature-')) {
+    metrics.addMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC, MetricUnit.Count, 1);
+  }
   const fields = {
     outcome: outcome.kind,
     statusCode,

@@ -24,7 +24,73 @@ export const CONSUMER_METRICS = {
   parked: 'DlqMoves',
   quotaWaits: 'QuotaExhaustedWaits',
   mappingIssues: 'MappingIssues',
+  /** GHL answers with 429, per batch. */
+  ghlThrottled: 'GhlThrottled',
+  /** GHL answers with another 4xx/5xx, per batch, by Status dimension. */
+  ghlErrors: 'GhlErrors',
+  /** X-RateLimit-Daily-Remaining of the last GHL answer of a batch, and as % of the daily limit. */
+  ghlDailyQuotaRemaining: 'GhlDailyQuotaRemaining',
+  ghlDailyQuotaRemainingPercent: 'GhlDailyQuotaRemainingPercent',
 } as const;
+
+/** Powertools `service` dimension of a consumer's metrics; infra/ reads metrics by it. */
+export function consumerServiceName(entity: Entity): string {
+  return `consumer-${entity}`;
+}
+
+/**
+ * Counts what GHL answers (statuses, the daily quota headers) by wrapping the GHL client's
+ * fetch, so lib/ghl needs no metrics hook; `flush` emits one value per metric per batch, not
+ * one per request. Every attempt counts, retries included: a 429 retried in process is still
+ * a 429 GHL sent.
+ */
+export function meterGhlAnswers(entity: Entity, metrics: Metrics, fetchFn: typeof fetch = fetch) {
+  let answers = 0;
+  let throttled = 0;
+  const errors = new Map<number, number>();
+  let daily: { remaining: number; limit?: number } | undefined;
+
+  const metered: typeof fetch = async (input, init) => {
+    const response = await fetchFn(input, init);
+    answers += 1;
+    if (response.status === 429) throttled += 1;
+    else if (response.status >= 400) errors.set(response.status, (errors.get(response.status) ?? 0) + 1);
+    const remaining = headerNumber(response.headers, 'x-ratelimit-daily-remaining');
+    if (remaining !== undefined) {
+      const limit = headerNumber(response.headers, 'x-ratelimit-limit-daily');
+      daily = { remaining, ...(limit !== undefined && { limit }) };
+    }
+    return response;
+  };
+
+  const flush = () => {
+    if (answers > 0) metrics.addMetric(CONSUMER_METRICS.ghlThrottled, MetricUnit.Count, throttled);
+    for (const [status, count] of errors) {
+      const single = metrics.singleMetric();
+      single.addDimensions({ Entity: entity, Status: String(status) });
+      single.addMetric(CONSUMER_METRICS.ghlErrors, MetricUnit.Count, count);
+    }
+    if (daily !== undefined) {
+      metrics.addMetric(CONSUMER_METRICS.ghlDailyQuotaRemaining, MetricUnit.Count, daily.remaining);
+      if (daily.limit !== undefined && daily.limit > 0) {
+        metrics.addMetric(CONSUMER_METRICS.ghlDailyQuotaRemainingPercent, MetricUnit.Percent, (100 * daily.remaining) / daily.limit);
+      }
+    }
+    answers = 0;
+    throttled = 0;
+    errors.clear();
+    daily = undefined;
+  };
+
+  return { fetch: metered, flush };
+}
+
+function headerNumber(headers: Headers, name: string): number | undefined {
+  const raw = headers.get(name);
+  if (raw === null || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) ? value : undefined;
+}
 
 export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics, now: () => number = Date.now) {
   const observer: ConsumerObserver = {
