@@ -1,0 +1,352 @@
+/**
+ * The whole sync on one machine: local SQS and DynamoDB with the CDK stack's queues and table,
+ * the GHL simulator (or a real GHL sub-account), the real webhook handler behind a local HTTP
+ * API, and one Lambda-like SQS poller per real consumer. `npm start` and the end-to-end tests
+ * both run it, so what the tests prove is what a newcomer runs.
+ *
+ * Handlers are built through their composition roots (`buildWebhookHandler`, `buildConsumer`)
+ * with the same middlewares as the Lambda modules, and given their settings as the Lambda gets
+ * them from infra/ (loaded through the same schemas). Clients are built per stack rather than
+ * from process.env at import, so several stacks in one process (tests) stay independent.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { buildConsumer } from '../functions/consumer-runtime.js';
+import { buildWebhookHandler } from '../functions/webhook/runtime.js';
+import { FileSecretStore, LOCAL_SECRETS_FILE_ENV } from '../lib/aws/secret-store-from-env.js';
+import { consumerConfigSchema, loadConfig, webhookConfigSchema } from '../lib/config.js';
+import { CONSUMER_ENV, DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX, ENTITIES, type Entity } from '../lib/entities.js';
+import { RELATEL_DELIVERY_ID_HEADER } from '../lib/events/signature.js';
+import { createLogger, createMetrics } from '../lib/observability.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import type { SyncedEventReport } from '../lib/sync/record-processor.js';
+import { localAwsEnv, localDynamoClient, localSqsClient, startLocalAws, type LocalAws } from './aws/local-aws.js';
+import { DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './aws/resources.js';
+import type { LocalSettings } from './config.js';
+import { WEBHOOK_PATH } from './config.js';
+import { GHL_SIMULATOR_DEFAULTS, startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from './ghl-simulator/index.js';
+import { startHttpApi, startSqsEventSource, type HttpApi, type SqsEventSource, type SqsEventSourceStats } from './lambda/index.js';
+
+type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** The secret ids the handlers read, named as infra/ names them in Secrets Manager. */
+export const LOCAL_SECRET_IDS = {
+  webhook: `${DEFAULT_RESOURCE_PREFIX}/webhook-signing-secret`,
+  ghl: `${DEFAULT_RESOURCE_PREFIX}/ghl-credentials`,
+  relatel: `${DEFAULT_RESOURCE_PREFIX}/relatel-api-token`,
+} as const;
+
+/** `.local/` at the repository root (gitignored): the secrets file lives there while the stack runs. */
+export const DEFAULT_STATE_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)), '.local');
+
+export interface LocalStackOptions {
+  settings: LocalSettings;
+  /** Where the secrets file is written; a test passes its own temporary directory. */
+  stateDir?: string;
+  /** Queue attributes; MAX_RECEIVE_COUNT given to the consumers follows maxReceiveCount. */
+  queues?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number };
+  /** Lambda event source settings per consumer. */
+  pollers?: { batchSize?: number; waitTimeSeconds?: number; concurrency?: number };
+  /** Simulator settings (rate limit, faults, seed); ignored with a real GHL. */
+  simulator?: Omit<GhlSimulatorOptions, 'host' | 'port' | 'tokens' | 'locationId'>;
+  /** Further handler settings, as infra/ would set them (e.g. GHL_REQUEST_TIMEOUT_MS, MAPPING_CONFIG). */
+  handlerEnv?: Record<string, string>;
+  /** Backoff between SQS redeliveries of a failed record (tests shorten it). */
+  retryPolicy?: RetryPolicy;
+  /** Level of the handlers' own (Powertools) logs; LOG_LEVEL or INFO when unset. */
+  logLevel?: LogLevel;
+  /** Every event a consumer finished (synced or skipped), with its latency. */
+  onEvent?: (event: ProcessedEvent) => void;
+  /** Human-readable lines (where things listen, one per processed event); silent when unset. */
+  print?: (line: string) => void;
+}
+
+export interface ProcessedEvent {
+  entity: Entity;
+  eventType: string;
+  deliveryId: string;
+  relatelId: string;
+  ghlId?: string;
+  /** 'synced', or why nothing was written ('duplicate', 'stale', 'no-op', ...). */
+  result: string;
+  /** From the webhook's 202 (or, for a message it did not answer, from SQS's SentTimestamp). */
+  latencyMs: number;
+}
+
+export interface LocalConsumer {
+  stats(): SqsEventSourceStats;
+  /** Abandons the poller like a crashed Lambda: in-flight messages reappear after their visibility timeout. */
+  kill(): void;
+  /** A fresh consumer (a cold start) on a fresh poller; stops the current one first if it runs. */
+  restart(): Promise<void>;
+}
+
+export interface LocalStack {
+  /** POST Relatel webhooks here. */
+  readonly webhookUrl: string;
+  readonly aws: LocalAws;
+  /** The simulator, unless a real GHL is configured. */
+  readonly simulator?: GhlSimulator;
+  readonly ghlBaseUrl: string;
+  readonly secretsFile: string;
+  /** The environment the handlers were configured from (no secret values: those are in the file). */
+  readonly handlerEnv: Readonly<Record<string, string>>;
+  readonly consumers: Readonly<Record<Entity, LocalConsumer>>;
+  /** Stops pollers (letting in-flight batches finish), the HTTP API, the simulator and AWS. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { settings } = options;
+  const print = options.print ?? (() => {});
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+
+  try {
+    const maxReceiveCount = options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+    const visibilityTimeoutSeconds = options.queues?.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
+    const aws = await startLocalAws({
+      sqsPort: settings.sqsPort,
+      dynamoPort: settings.dynamoPort,
+      maxReceiveCount,
+      visibilityTimeoutSeconds,
+    });
+    cleanups.push(() => aws.stop());
+
+    const ghl = await startGhl(settings, options.simulator);
+    if (ghl.simulator) cleanups.push(() => ghl.simulator?.stop());
+
+    const secretsFile = writeSecretsFile(options.stateDir ?? DEFAULT_STATE_DIR, settings, ghl);
+    cleanups.push(() => rmSync(secretsFile, { force: true }));
+
+    const handlerEnv: Record<string, string> = {
+      ...localAwsEnv(aws),
+      [LOCAL_SECRETS_FILE_ENV]: secretsFile,
+      WEBHOOK_SECRET_ID: LOCAL_SECRET_IDS.webhook,
+      [CONSUMER_ENV.ghlSecretId]: LOCAL_SECRET_IDS.ghl,
+      [CONSUMER_ENV.ghlBaseUrl]: ghl.baseUrl,
+      [CONSUMER_ENV.maxReceiveCount]: String(maxReceiveCount),
+      ...(ghl.calendarId !== undefined && { [CONSUMER_ENV.ghlCalendarId]: ghl.calendarId }),
+      ...(settings.relatel && { [CONSUMER_ENV.relatelSecretId]: LOCAL_SECRET_IDS.relatel }),
+      ...(settings.relatel?.baseUrl !== undefined && { [CONSUMER_ENV.relatelApiBaseUrl]: settings.relatel.baseUrl }),
+      ...options.handlerEnv,
+    };
+    const secrets = new FileSecretStore(secretsFile);
+    const sqs = localSqsClient(aws.sqs.endpoint);
+    const dynamo = localDynamoClient(aws.dynamodb.endpoint);
+    cleanups.push(() => {
+      sqs.destroy();
+      dynamo.destroy();
+    });
+    const logLevel = options.logLevel ?? (handlerEnv.LOG_LEVEL as LogLevel | undefined) ?? 'INFO';
+    const loggerFor = (service: string): Logger => createLogger(service, logLevel);
+    const runtimeLogger = loggerFor('local-lambda');
+
+    // When each delivery was answered 202, for the latency printed when it is synced.
+    const acceptedAt = new Map<string, number>();
+    const webhookLogger = loggerFor('webhook');
+    const webhook = buildWebhookHandler(loadConfig(webhookConfigSchema, handlerEnv), {
+      sqs,
+      secrets,
+      logger: webhookLogger,
+      metrics: createMetrics('webhook'),
+    });
+    const api: HttpApi = await startHttpApi({
+      port: settings.webhookPort,
+      logger: runtimeLogger,
+      routes: [
+        {
+          method: 'POST',
+          path: WEBHOOK_PATH,
+          functionName: `${DEFAULT_RESOURCE_PREFIX}-webhook`,
+          handler: async (event, context) => {
+            const result = await webhook(event, context);
+            if (result.statusCode === 202) rememberAccepted(acceptedAt, event, Date.now());
+            return result;
+          },
+        },
+      ],
+    });
+    cleanups.push(() => api.stop());
+
+    const report = (synced: SyncedEventReport, record: SQSRecord) => {
+      const accepted = acceptedAt.get(synced.deliveryId) ?? Number(record.attributes.SentTimestamp);
+      const latencyMs = Math.max(0, Date.now() - accepted);
+      for (const outcome of synced.outcomes) {
+        const event: ProcessedEvent = {
+          entity: outcome.entity,
+          eventType: synced.eventType,
+          deliveryId: synced.deliveryId,
+          relatelId: outcome.relatelId,
+          ...(outcome.ghlId !== undefined && { ghlId: outcome.ghlId }),
+          result: outcome.result,
+          latencyMs,
+        };
+        options.onEvent?.(event);
+        print(formatProcessedEvent(event));
+      }
+      acceptedAt.delete(synced.deliveryId);
+    };
+
+    const buildHandler = (entity: Entity) => {
+      const logger = loggerFor(`consumer-${entity}`);
+      const metrics = createMetrics(`consumer-${entity}`);
+      metrics.setDefaultDimensions({ Entity: entity });
+      const consume = buildConsumer(loadConfig(consumerConfigSchema, { ...handlerEnv, [CONSUMER_ENV.entity]: entity }), {
+        sqs,
+        dynamo,
+        secrets,
+        logger,
+        metrics,
+        onSynced: report,
+        ...(options.retryPolicy && { retryPolicy: options.retryPolicy }),
+      });
+      // The same middlewares as functions/consumer-runtime.ts's consumerHandler.
+      return middy<SQSEvent, SQSBatchResponse>()
+        .use(injectLambdaContext(logger))
+        .use(logMetrics(metrics))
+        .handler((event) => consume(event));
+    };
+
+    const startPoller = (entity: Entity): SqsEventSource =>
+      startSqsEventSource({
+        sqs,
+        queueUrl: aws.queues[entity].queueUrl,
+        queueArn: aws.queues[entity].queueArn,
+        handler: buildHandler(entity),
+        functionName: `${DEFAULT_RESOURCE_PREFIX}-${entity}`,
+        visibilityTimeoutSeconds,
+        batchSize: options.pollers?.batchSize ?? 10,
+        waitTimeSeconds: options.pollers?.waitTimeSeconds ?? 1,
+        concurrency: options.pollers?.concurrency ?? 1,
+        logger: runtimeLogger,
+      });
+
+    const pollers = new Map<Entity, SqsEventSource>(ENTITIES.map((entity) => [entity, startPoller(entity)]));
+    // Registered before the servers' cleanups run (they run in reverse), so pollers stop first.
+    cleanups.push(async () => {
+      await Promise.all([...pollers.values()].map((poller) => poller.stop()));
+    });
+    const consumers = Object.fromEntries(
+      ENTITIES.map((entity) => {
+        const current = () => pollers.get(entity) as SqsEventSource;
+        const consumer: LocalConsumer = {
+          stats: () => current().stats(),
+          kill: () => current().kill(),
+          async restart() {
+            if (current().stats().running) await current().stop();
+            pollers.set(entity, startPoller(entity));
+          },
+        };
+        return [entity, consumer];
+      }),
+    ) as Record<Entity, LocalConsumer>;
+
+    const stack: LocalStack = {
+      webhookUrl: `${api.url}${WEBHOOK_PATH}`,
+      aws,
+      ...(ghl.simulator && { simulator: ghl.simulator }),
+      ghlBaseUrl: ghl.baseUrl,
+      secretsFile,
+      handlerEnv,
+      consumers,
+      stop: stopAll,
+    };
+    for (const line of describeStack(stack, settings)) print(line);
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+interface GhlEndpoint {
+  baseUrl: string;
+  token: string;
+  locationId: string;
+  calendarId?: string;
+  simulator?: GhlSimulator;
+}
+
+async function startGhl(settings: LocalSettings, simulatorOptions: LocalStackOptions['simulator']): Promise<GhlEndpoint> {
+  const target = settings.ghl;
+  if (target.kind === 'real') return target;
+  const simulator = await startGhlSimulator({
+    ...simulatorOptions,
+    port: target.port,
+    ...(target.calendarId !== undefined && { calendarIds: [target.calendarId] }),
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${target.port} is already in use, so the GHL simulator cannot start. Stop what listens there (lsof -i :${target.port}) or set GHL_SIMULATOR_PORT.`);
+    }
+    throw error;
+  });
+  return {
+    baseUrl: simulator.url,
+    token: simulator.tokens[0] ?? GHL_SIMULATOR_DEFAULTS.token,
+    locationId: simulator.locationId,
+    calendarId: simulator.calendarIds[0] ?? GHL_SIMULATOR_DEFAULTS.calendarId,
+    simulator,
+  };
+}
+
+/** The secrets the handlers read through FileSecretStore: owner-only, removed on stop. */
+function writeSecretsFile(stateDir: string, settings: LocalSettings, ghl: GhlEndpoint): string {
+  mkdirSync(stateDir, { recursive: true });
+  const file = join(stateDir, 'secrets.json');
+  const values: Record<string, unknown> = {
+    [LOCAL_SECRET_IDS.webhook]: settings.webhookSecret,
+    [LOCAL_SECRET_IDS.ghl]: { type: 'pit', token: ghl.token, locationId: ghl.locationId },
+    ...(settings.relatel && { [LOCAL_SECRET_IDS.relatel]: settings.relatel.token }),
+  };
+  writeFileSync(file, JSON.stringify(values, null, 2), { mode: 0o600 });
+  return file;
+}
+
+function rememberAccepted(acceptedAt: Map<string, number>, event: APIGatewayProxyEventV2, now: number): void {
+  const deliveryId = event.headers[RELATEL_DELIVERY_ID_HEADER] ?? deliveryIdInBody(event);
+  if (deliveryId === undefined) return;
+  // Bounded: deliveries whose events never sync (ignored types, parked) must not pile up.
+  if (acceptedAt.size >= 10_000) acceptedAt.delete(acceptedAt.keys().next().value as string);
+  acceptedAt.set(deliveryId, now);
+}
+
+function deliveryIdInBody(event: APIGatewayProxyEventV2): string | undefined {
+  try {
+    const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const id = (JSON.parse(text) as { delivery_id?: unknown }).delivery_id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** e.g. `synced   contacts      481516 -> 7kQ2...  contact.created  412 ms` (ids only: no personal data). */
+export function formatProcessedEvent(event: ProcessedEvent): string {
+  const status = event.result === 'synced' ? 'synced ' : 'skipped';
+  const target = event.result === 'synced' ? `-> ${event.ghlId ?? '?'}` : `(${event.result})`;
+  return `${status}  ${event.entity.padEnd(12)} ${event.relatelId} ${target}  ${event.eventType}  ${event.latencyMs} ms`;
+}
+
+function describeStack(stack: LocalStack, settings: LocalSettings): string[] {
+  const ghl = stack.simulator
+    ? `GHL simulator     ${stack.ghlBaseUrl}  (state: ${stack.ghlBaseUrl}/__sim/state)`
+    : `GHL (real)        ${stack.ghlBaseUrl}  location ${settings.ghl.kind === 'real' ? settings.ghl.locationId : ''}`;
+  return [
+    `Webhook           POST ${stack.webhookUrl}`,
+    ghl,
+    `SQS (fauxqs)      ${stack.aws.sqs.endpoint}  queues: ${ENTITIES.join(', ')} (+ DLQs)`,
+    `DynamoDB          ${stack.aws.dynamodb.endpoint}  table ${stack.aws.tableName}`,
+    `Consumers         ${ENTITIES.length} pollers (one per entity)`,
+    `Secrets file      ${stack.secretsFile}`,
+    settings.relatel ? 'Relatel API       hydration on (RELATEL_API_TOKEN)' : 'Relatel API       hydration off (set RELATEL_API_TOKEN for id-only events)',
+  ];
+}

@@ -1,0 +1,165 @@
+/**
+ * `npm run status`: what the running local stack holds, read from its fixed local ports (so it
+ * works from another terminal): per entity the queue depth, messages in flight, DLQ depth and
+ * the records the sync state knows in GHL, plus the GHL simulator's record counts when it runs.
+ * `readLocalStatus` is also how the end-to-end tests wait for the stack to drain.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
+import { ConfigError } from '../lib/config.js';
+import { ENTITIES, SYNC_TABLE, deadLetterQueueName, queueName, type Entity } from '../lib/entities.js';
+import { allStates } from '../lib/sync/state.js';
+import { LOCAL_AWS_HOST, localDynamoClient, localSqsClient } from './aws/local-aws.js';
+import { hideAwsSdkNodeVersionWarning, loadLocalSettings } from './config.js';
+
+export interface EntityStatus {
+  /** Messages waiting (visible or delayed). */
+  queued: number;
+  /** Received by a consumer and not yet deleted or made visible again. */
+  inFlight: number;
+  /** Parked messages, waiting for a human. */
+  deadLettered: number;
+  /** Records the sync state links to a live GHL record. */
+  synced: number;
+  /** Records synced and since deleted. */
+  deleted: number;
+}
+
+export interface SimulatorCounts {
+  contacts: number;
+  tasks: number;
+  notes: number;
+  appointments: number;
+  requests: number;
+}
+
+export interface LocalStatus {
+  entities: Record<Entity, EntityStatus>;
+  simulator?: SimulatorCounts;
+}
+
+export interface StatusEndpoints {
+  sqsEndpoint: string;
+  dynamoEndpoint: string;
+  /** The simulator's base URL; absent or unreachable leaves `simulator` out. */
+  simulatorUrl?: string;
+  tableName?: string;
+}
+
+export async function readLocalStatus(endpoints: StatusEndpoints): Promise<LocalStatus> {
+  const sqs = localSqsClient(endpoints.sqsEndpoint);
+  const dynamo = localDynamoClient(endpoints.dynamoEndpoint);
+  try {
+    const states = new DynamoSyncStateStore(dynamo, endpoints.tableName ?? SYNC_TABLE.name());
+    const rows = await Promise.all(
+      ENTITIES.map(async (entity): Promise<EntityStatus> => {
+        const [queue, dlq, records] = await Promise.all([
+          depthOf(sqs, queueName(entity)),
+          depthOf(sqs, deadLetterQueueName(entity)),
+          countStates(states, entity),
+        ]);
+        return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight, ...records };
+      }),
+    );
+    const simulator = endpoints.simulatorUrl === undefined ? undefined : await simulatorCounts(endpoints.simulatorUrl);
+    return {
+      entities: Object.fromEntries(ENTITIES.map((entity, i) => [entity, rows[i]])) as Record<Entity, EntityStatus>,
+      ...(simulator && { simulator }),
+    };
+  } finally {
+    sqs.destroy();
+    dynamo.destroy();
+  }
+}
+
+async function depthOf(sqs: SQSClient, name: string): Promise<{ queued: number; inFlight: number }> {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  const count = (attribute: string) => Number(Attributes[attribute as keyof typeof Attributes] ?? 0);
+  return {
+    queued: count('ApproximateNumberOfMessages') + count('ApproximateNumberOfMessagesDelayed'),
+    inFlight: count('ApproximateNumberOfMessagesNotVisible'),
+  };
+}
+
+async function countStates(states: DynamoSyncStateStore, entity: Entity): Promise<{ synced: number; deleted: number }> {
+  let synced = 0;
+  let deleted = 0;
+  for await (const state of allStates(states, entity)) {
+    if (state.ghlId === undefined) continue;
+    if (state.deleted) deleted++;
+    else synced++;
+  }
+  return { synced, deleted };
+}
+
+async function simulatorCounts(url: string): Promise<SimulatorCounts | undefined> {
+  try {
+    const response = await fetch(`${url}/__sim/state`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) return undefined;
+    const snapshot = (await response.json()) as { contacts: unknown[]; tasks: unknown[]; notes: unknown[]; appointments: unknown[]; counters: { total: number } };
+    return {
+      contacts: snapshot.contacts.length,
+      tasks: snapshot.tasks.length,
+      notes: snapshot.notes.length,
+      appointments: snapshot.appointments.length,
+      requests: snapshot.counters.total,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatStatus(status: LocalStatus): string[] {
+  const header = ['entity', 'queued', 'in flight', 'DLQ', 'synced', 'deleted'];
+  const rows = ENTITIES.map((entity) => {
+    const row = status.entities[entity];
+    return [entity, row.queued, row.inFlight, row.deadLettered, row.synced, row.deleted].map(String);
+  });
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const lines = [line(header), ...rows.map(line)];
+  const sim = status.simulator;
+  lines.push('');
+  lines.push(
+    sim
+      ? `GHL simulator: ${sim.contacts} contacts, ${sim.tasks} tasks, ${sim.notes} notes, ${sim.appointments} appointments (${sim.requests} requests served)`
+      : 'GHL simulator: not running (a real GHL is configured, or the stack is stopped)',
+  );
+  return lines;
+}
+
+async function main(): Promise<void> {
+  hideAwsSdkNodeVersionWarning();
+  const settings = loadLocalSettings();
+  const host = `http://${LOCAL_AWS_HOST}`;
+  let status: LocalStatus;
+  try {
+    status = await readLocalStatus({
+      sqsEndpoint: `${host}:${settings.sqsPort}`,
+      dynamoEndpoint: `${host}:${settings.dynamoPort}`,
+      ...(settings.ghl.kind === 'simulator' && { simulatorUrl: `${host}:${settings.ghl.port}` }),
+    });
+  } catch (error) {
+    const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    if (code === 'ECONNREFUSED' || (error as { name?: string }).name === 'QueueDoesNotExist') {
+      throw new ConfigError(`The local stack is not running (nothing answers on ${host}:${settings.sqsPort}). Start it with \`npm start\`.`);
+    }
+    throw error;
+  }
+  for (const line of formatStatus(status)) console.log(line);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Delivery chaos: Relatel delivers at least once and in no particular order. 500 events over 50
+ * contacts (times E2E_SCALE), shuffled, 10% delivered twice, 5% delivered again after SQS's
+ * deduplication window, children often before their contact: GHL must end exactly as if the
+ * events had been applied in occurred_at order, with no duplicates and nothing parked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENTITIES } from '../../lib/entities.js';
+import { compareWithExpected } from './expectations.js';
+import { E2E_SCALE, startE2eStack, type E2eStack } from './harness.js';
+import { buildWorkload, chaoticDeliveries, entityOfEvent, groupIdOfEvent } from './workload.js';
+
+const CONTACTS = Math.round(50 * E2E_SCALE);
+const workload = buildWorkload(CONTACTS, { runId: 'chaos' });
+const plan = chaoticDeliveries(workload.events, 20260302);
+
+let e2e: E2eStack;
+
+beforeAll(async () => {
+  e2e = await startE2eStack();
+  const answers = [];
+  // A few webhook calls at a time, as Relatel's delivery workers would make them.
+  for (let i = 0; i < plan.deliveries.length; i += 8) {
+    answers.push(...(await Promise.all(plan.deliveries.slice(i, i + 8).map((event) => e2e.send(event)))));
+  }
+  expect(answers.every((status) => status === 202)).toBe(true);
+  await e2e.drained();
+  for (const event of plan.lateRedeliveries) await e2e.redeliverLate(entityOfEvent(event), event, groupIdOfEvent(event));
+  await e2e.drained();
+}, 240_000);
+
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+describe(`delivery chaos: ${workload.events.length} events over ${CONTACTS} contacts`, () => {
+  it('exercises what it claims: shuffled children ahead of their contact, repeats and late redeliveries', () => {
+    const firstSeen = new Map<string, number>();
+    plan.deliveries.forEach((event, i) => {
+      if (!firstSeen.has(event.delivery_id)) firstSeen.set(event.delivery_id, i);
+    });
+    const contactCreatedAt = new Map(
+      workload.events.filter((event) => event.event_type === 'contact.created').map((event) => [groupIdOfEvent(event), firstSeen.get(event.delivery_id) ?? 0]),
+    );
+    const childFirst = workload.events.filter(
+      (event) => entityOfEvent(event) !== 'contacts' && (firstSeen.get(event.delivery_id) ?? 0) < (contactCreatedAt.get(groupIdOfEvent(event)) ?? 0),
+    );
+    expect(childFirst.length).toBeGreaterThan(0);
+    expect(plan.deliveries.length).toBeGreaterThan(workload.events.length);
+    expect(plan.lateRedeliveries.length).toBeGreaterThan(0);
+  });
+
+  it('ends with GHL holding the last version of every record, field by field, and nothing else', () => {
+    expect(compareWithExpected(e2e.simulator, workload.expected).differences).toEqual([]);
+  });
+
+  it('creates every record once: no duplicate contact, task or note was ever written', () => {
+    const calls = e2e.simulator.state.counters().byOperation;
+    expect(calls['tasks.create'] ?? 0).toBe(workload.expected.tasks.length);
+    // A draft whose delete arrived first is never created; every one created was deleted.
+    expect((calls['notes.create'] ?? 0) - (calls['notes.delete'] ?? 0)).toBe(workload.expected.notes.length);
+  });
+
+  it('applies each delivery once: repeats and late redeliveries are recognised as duplicates or dropped by SQS', () => {
+    const synced = e2e.processed.filter((event) => event.result === 'synced');
+    const syncedDeliveries = new Set(synced.map((event) => event.deliveryId));
+    expect(syncedDeliveries.size).toBe(synced.length);
+    const late = new Set(plan.lateRedeliveries.map((event) => event.delivery_id));
+    const lateOutcomes = e2e.processed.filter((event) => late.has(event.deliveryId) && event.result === 'duplicate');
+    expect(lateOutcomes.length).toBe(late.size);
+  });
+
+  it('parks nothing: every dead-letter queue is empty', async () => {
+    const status = await e2e.status();
+    expect(ENTITIES.map((entity) => status.entities[entity].deadLettered)).toEqual([0, 0, 0, 0]);
+  });
+});
