@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE, lambdaEsbuildArgs } from '../lambda-bundling.js';
 
 /** Repository root: entries and the lockfile are resolved from here, wherever synth runs. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,8 +28,8 @@ export interface SyncFunctionProps {
 
 /**
  * The one way this app builds a Lambda: Node.js 22 on arm64, bundled locally by esbuild (no
- * Docker) into one minified ESM file with the AWS SDK inside, its own log group with retention,
- * and a role that may write to that log group and nothing else until the caller grants more.
+ * Docker) into one minified ESM file with the AWS SDK inside (settings: infra/lambda-bundling.ts),
+ * its own log group with retention, and a role that may write to that log group and nothing else until the caller grants more.
  */
 export class SyncFunction extends Construct {
   readonly function: NodejsFunction;
@@ -66,15 +67,13 @@ export class SyncFunction extends Construct {
       environment: props.environment,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: false,
-        // Bundle the AWS SDK: one file to load is a faster cold start than resolving the
-        // runtime's copy, and it pins the SDK version the tests ran against.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourcemap,
+        externalModules: [...LAMBDA_BUNDLE.external],
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
+        esbuildArgs: lambdaEsbuildArgs(),
         forceDockerBundling: false,
         logLevel: LogLevel.ERROR,
       },
