@@ -54,8 +54,18 @@ const storedState = z.object({
   lastOccurredAt: z.optional(z.string()),
   bodyHash: z.optional(z.string()),
   tags: z.optional(z.array(z.string())),
+  tagsInDoubt: z.optional(z.array(z.string())),
   deleted: z.optional(z.boolean()),
   pendingCreateSince: z.optional(z.string()),
+  createInDoubt: z.optional(
+    z.object({
+      kind: z.enum(['task.create', 'note.create', 'appointment.create']),
+      contactId: z.string(),
+      key: z.string(),
+      bodyHash: z.optional(z.string()),
+      occurredAt: z.optional(z.string()),
+    }),
+  ),
   version: z.number().check(z.int(), z.positive()),
 });
 

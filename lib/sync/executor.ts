@@ -5,9 +5,15 @@
  * the answer) first looks for the record it would create and adopts it, so an ambiguous failure
  * never leaves a duplicate task, note or appointment in GHL. Contacts need no search: upsert
  * matches them by email or phone.
+ *
+ * A create is matched by a key (createMatchKey) that the sync state keeps, hashed, when the
+ * create fails: a later event for the record may carry another body (a newer version, a
+ * delete), so it must look for what the failed attempt sent, not for what it would send itself.
  */
 import type { GhlAppointment, GhlClient, GhlNote, GhlTask } from '../ghl/client.js';
+import { hashBody } from '../mapping/hash.js';
 import type { GhlOperation, IdRef } from './plan.js';
+import type { CreateInDoubt } from './state.js';
 
 export interface ExecutionResult {
   /** The id the plan's create operation produced or adopted. */
@@ -21,6 +27,8 @@ export interface ExecutionResult {
 export interface ExecuteOptions {
   /** A previous attempt may have created the record already: search before creating. */
   mayHaveCreated: boolean;
+  /** Told the created (or adopted) id at once, so a failure in a later operation does not lose it. */
+  onCreated?: (id: string) => void;
 }
 
 export async function executeOperations(ghl: GhlClient, operations: readonly GhlOperation[], options: ExecuteOptions): Promise<ExecutionResult> {
@@ -38,19 +46,23 @@ export async function executeOperations(ghl: GhlClient, operations: readonly Ghl
       if (existing !== undefined) {
         result.createdId = existing;
         result.adopted = true;
+        options.onCreated?.(existing);
         continue;
       }
     }
     result.calls += 1;
     const createdId = await run(ghl, operation, resolve);
-    if (createdId !== undefined) result.createdId = createdId;
+    if (createdId !== undefined) {
+      result.createdId = createdId;
+      options.onCreated?.(createdId);
+    }
   }
   return result;
 }
 
-type CreateOperation = Extract<GhlOperation, { op: 'task.create' | 'note.create' | 'appointment.create' }>;
+export type CreateOperation = Extract<GhlOperation, { op: 'task.create' | 'note.create' | 'appointment.create' }>;
 
-function isCreate(operation: GhlOperation): operation is CreateOperation {
+export function isCreate(operation: GhlOperation): operation is CreateOperation {
   return operation.op === 'task.create' || operation.op === 'note.create' || operation.op === 'appointment.create';
 }
 
@@ -102,21 +114,53 @@ async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef
 }
 
 /** The record an earlier attempt of this create left in GHL, matched by what it was created with. */
-async function findCreated(ghl: GhlClient, operation: CreateOperation): Promise<string | undefined> {
+function findCreated(ghl: GhlClient, operation: CreateOperation): Promise<string | undefined> {
+  return findCreatedByKey(ghl, createInDoubtOf(operation));
+}
+
+export function createInDoubtOf(operation: CreateOperation): CreateInDoubt {
+  return { kind: operation.op, contactId: contactIdOf(operation), key: createMatchKey(operation) };
+}
+
+function contactIdOf(operation: CreateOperation): string {
+  return operation.op === 'appointment.create' ? operation.body.contactId : operation.contactId;
+}
+
+/**
+ * What identifies a created record in GHL's answers, hashed (the state keeps it and must hold
+ * no personal data): a task by title and due instant, a note by its body, an appointment by
+ * calendar and start instant. Instants, not strings: GHL may answer another offset or precision.
+ */
+export function createMatchKey(operation: CreateOperation): string {
   switch (operation.op) {
+    case 'task.create':
+      return taskKey(operation.body.title, operation.body.dueDate);
+    case 'note.create':
+      return noteKey(operation.body.body);
+    case 'appointment.create':
+      return appointmentKey(operation.body.calendarId, operation.body.startTime);
+  }
+}
+
+const taskKey = (title: string | null | undefined, dueDate: string | null | undefined) => hashBody({ task: title ?? null, due: instant(dueDate) });
+const noteKey = (body: string | null | undefined) => hashBody({ note: body ?? null });
+const appointmentKey = (calendarId: string | null | undefined, startTime: string | null | undefined) =>
+  hashBody({ calendarId: calendarId ?? null, start: instant(startTime) });
+
+export async function findCreatedByKey(ghl: GhlClient, doubt: CreateInDoubt): Promise<string | undefined> {
+  switch (doubt.kind) {
     case 'task.create': {
-      const tasks = await ghl.listTasks(operation.contactId);
-      return tasks.find((task: GhlTask) => task.title === operation.body.title && sameInstant(task.dueDate, operation.body.dueDate))?.id;
+      const tasks = await ghl.listTasks(doubt.contactId);
+      return tasks.find((task: GhlTask) => taskKey(task.title, task.dueDate) === doubt.key)?.id;
     }
     case 'note.create': {
-      const notes = await ghl.listNotes(operation.contactId);
-      return notes.find((note: GhlNote) => note.body === operation.body.body)?.id;
+      const notes = await ghl.listNotes(doubt.contactId);
+      return notes.find((note: GhlNote) => noteKey(note.body) === doubt.key)?.id;
     }
     case 'appointment.create': {
-      const appointments = await ghl.listContactAppointments(operation.body.contactId);
+      const appointments = await ghl.listContactAppointments(doubt.contactId);
       return appointments.find(
-        (appointment: GhlAppointment) =>
-          appointment.calendarId === operation.body.calendarId && sameInstant(asText(appointment['startTime']), operation.body.startTime),
+        (appointment: GhlAppointment) => appointmentKey(appointment.calendarId, asText(appointment['startTime'])) === doubt.key,
       )?.id;
     }
   }
@@ -126,8 +170,8 @@ function asText(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** GHL may answer a time in another offset or precision than it was sent in. */
-function sameInstant(a: string | null | undefined, b: string | undefined): boolean {
-  if (!a || !b) return a === b;
-  return Date.parse(a) === Date.parse(b);
+function instant(value: string | null | undefined): number | string | null {
+  if (!value) return null;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? value : time;
 }

@@ -22,7 +22,7 @@ import type {
   GhlUpdateNoteBody,
   GhlUpdateTaskBody,
 } from '../ghl/types.js';
-import { diffTags } from '../mapping/tags.js';
+import { diffTags, normaliseTags } from '../mapping/tags.js';
 import { isOlderThanApplied, type RecordSyncState } from './state.js';
 
 /** One GHL API call, as data (bodies without locationId: the client adds it where GHL wants it). `ref: 'created'` means "the id the create op of this plan returns". */
@@ -134,13 +134,28 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   // After the PUT, so upsert finds the contact by its current e-mail or phone and sets the company.
   if (desired.hasCompany && desired.companyHash !== last.company) operations.push({ op: 'contact.upsert', body: desired.upsertBody });
   if (desired.tags !== undefined) {
-    const { add, remove } = diffTags(state.tags ?? [], desired.tags);
+    const { add, remove } = diffTagsWithDoubt(state, desired.tags);
     if (add.length > 0) operations.push({ op: 'contact.addTags', contactId, tags: add });
     if (remove.length > 0) operations.push({ op: 'contact.removeTags', contactId, tags: remove });
     next.tags = desired.tags;
   }
   if (operations.length === 0) return noOp(event);
   return { kind: 'write', operations, creates: false, next };
+}
+
+/**
+ * The tag changes from the last synced set to the wanted one, plus every tag in doubt (a failed
+ * plan may or may not have added or removed it in GHL): added if wanted, removed if not. Both
+ * are idempotent in GHL, so a tag that was in fact already right costs nothing but the call.
+ */
+function diffTagsWithDoubt(state: RecordSyncState, wanted: readonly string[]): { add: string[]; remove: string[] } {
+  const { add, remove } = diffTags(state.tags ?? [], wanted);
+  const wantedSet = new Set(normaliseTags(wanted));
+  for (const tag of normaliseTags(state.tagsInDoubt)) {
+    if (wantedSet.has(tag) && !add.includes(tag)) add.push(tag);
+    if (!wantedSet.has(tag) && !remove.includes(tag)) remove.push(tag);
+  }
+  return { add, remove };
 }
 
 // ---------------------------------------------------------------- tasks, notes, appointments

@@ -40,12 +40,34 @@ export interface RecordSyncState {
   bodyHash?: string;
   /** Contacts: the tag set last synced (tags are diffed, never overwritten wholesale). */
   tags?: string[];
+  /**
+   * Contacts: tags a failed plan added or removed, which GHL may or may not have applied. The
+   * next plan that syncs tags adds or removes each of them as wanted, whatever `tags` says.
+   */
+  tagsInDoubt?: string[];
   /** Tombstone: a delete was applied, so a late update must not resurrect the record. */
   deleted?: boolean;
   /** ISO time a worker claimed the right to create the GHL record; cleared once it is created. */
   pendingCreateSince?: string;
+  /**
+   * A create that failed after it may have reached GHL (a 5xx or no answer): where, and by what
+   * hashed key, to look for the record it may have left there. The record's next event looks
+   * before it plans, whatever that event is (a newer version with another body, a delete).
+   */
+  createInDoubt?: CreateInDoubt;
   /** Optimistic concurrency: 0 = not stored yet; each write adds 1. */
   version: number;
+}
+
+export interface CreateInDoubt {
+  kind: 'task.create' | 'note.create' | 'appointment.create';
+  /** The GHL contact the record hangs on (appointments are listed by contact too). */
+  contactId: string;
+  /** Hash of what identifies the created record (executor.ts, createMatchKey): no personal data. */
+  key: string;
+  /** What the state would have recorded had the create succeeded: true of the record if it is found. */
+  bodyHash?: string;
+  occurredAt?: string;
 }
 
 export type ClaimCreateResult =

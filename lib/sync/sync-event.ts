@@ -21,12 +21,13 @@ import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '.
 import type { MappingConfig } from '../mapping/config.js';
 import { contactTags, mapContactToUpdateBody, mapContactToUpsertBody } from '../mapping/contacts.js';
 import { hashBody } from '../mapping/hash.js';
+import { normaliseTags } from '../mapping/tags.js';
 import { mapNoteToCreateBody, mapNoteToUpdateBody } from '../mapping/notes.js';
 import type { MappingIssue } from '../mapping/result.js';
 import { mapTaskToCreateBody, mapTaskToUpdateBody } from '../mapping/tasks.js';
 import type { RelatelClient } from '../relatel/client.js';
 import type { RoutedRelatelEvent } from '../events/validate.js';
-import { executeOperations } from './executor.js';
+import { createInDoubtOf, executeOperations, findCreatedByKey, isCreate } from './executor.js';
 import {
   planAppointmentSync,
   planContactSync,
@@ -36,7 +37,7 @@ import {
   type EventFacts,
   type SyncPlan,
 } from './plan.js';
-import type { RecordSyncState, SyncStateStore } from './state.js';
+import { isClaimFresh, isOlderThanApplied, type CreateInDoubt, type RecordSyncState, type SyncStateStore } from './state.js';
 
 export interface SyncDependencies {
   state: SyncStateStore;
@@ -120,7 +121,13 @@ type ContactPayload = Extract<RoutedRelatelEvent, { eventType: 'contact.updated'
 
 async function syncContact(payload: ContactPayload, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
-  const state = await deps.state.get('contacts', relatelId);
+  const state = await readRecordState('contacts', relatelId, deps);
+  if (facts.isDelete && state?.ghlId === undefined && state?.pendingCreateSince !== undefined) {
+    // An upsert was claimed and has not been recorded: it is running, or failed with GHL's answer
+    // lost. Deciding "nothing to delete" now could leave it in GHL for good; the create's own
+    // retry (ahead of this delete in its FIFO group) settles it, then the delete runs.
+    throw transientError(`Contact ${relatelId} may be in GHL already: its create is unsettled`, { reason: 'create-in-doubt' });
+  }
   const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
   const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
   const plan = planContactSync(facts, state, desired);
@@ -192,12 +199,31 @@ async function ghlContactIdOf(relatelContactId: string | number, deps: SyncDepen
   return contact.ghlId;
 }
 
+/**
+ * The parent contact's GHL id for planning a child record. A delete of a record GHL never got
+ * needs no contact: it only leaves a tombstone. Waiting for the contact instead would park the
+ * delete (contact-not-synced) if the contact came late, and a create arriving after it (Relatel
+ * does not deliver in order) would then put a deleted record into GHL for good.
+ */
+async function parentContactIdOf(
+  relatelContactId: string | number,
+  state: RecordSyncState | undefined,
+  facts: EventFacts,
+  deps: SyncDependencies,
+): Promise<string> {
+  if (facts.isDelete && state?.ghlId === undefined) return NO_CONTACT_NEEDED;
+  return ghlContactIdOf(relatelContactId, deps);
+}
+
+/** Never sent to GHL: a plan for a delete of a record without a GHL twin has no operations. */
+const NO_CONTACT_NEEDED = '';
+
 type TaskPayload = Extract<RoutedRelatelEvent, { eventType: 'task.updated' }>['payload'];
 
 async function syncTask(payload: TaskPayload, completes: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
-  const state = await deps.state.get('tasks', relatelId);
-  const ghlContactId = state?.ghlContactId ?? (await ghlContactIdOf(payload.contact_id, deps));
+  const state = await readRecordState('tasks', relatelId, deps);
+  const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
   const task = completes ? { ...payload, status: 'completed' as const } : payload;
   // A task without a due date gets a default one relative to the event, not to the clock: a
   // retry after an ambiguous create failure must build the same body, or the executor's search
@@ -215,8 +241,8 @@ type NotePayload = Extract<RoutedRelatelEvent, { eventType: 'note.updated' }>['p
 
 async function syncNote(payload: NotePayload, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
-  const state = await deps.state.get('notes', relatelId);
-  const ghlContactId = state?.ghlContactId ?? (await ghlContactIdOf(payload.contact_id, deps));
+  const state = await readRecordState('notes', relatelId, deps);
+  const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
   let desired;
   if (!facts.isDelete) {
     const update = mapNoteToUpdateBody(payload, deps.mapping);
@@ -233,8 +259,8 @@ type AppointmentPayload = Extract<RoutedRelatelEvent, { eventType: 'appointment.
 
 async function syncAppointment(payload: AppointmentPayload, cancels: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
-  const state = await deps.state.get('appointments', relatelId);
-  const ghlContactId = state?.ghlContactId ?? (await ghlContactIdOf(payload.contact_id, deps));
+  const state = await readRecordState('appointments', relatelId, deps);
+  const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
   let desired;
   if (!facts.isDelete) {
     const mapped = mapAppointmentToUpdateBody(payload, deps.mapping);
@@ -260,7 +286,7 @@ type CallPayload = Extract<RoutedRelatelEvent, { eventType: 'call.ended' }>['pay
 async function syncCall(call: CallPayload, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
   const recordId = callRecordId(call.call_uuid);
   const party = callRemoteParty(call, deps.mapping);
-  const noteState = await deps.state.get('notes', recordId);
+  const noteState = await readRecordState('notes', recordId, deps);
   let ghlCalls = 0;
   let ghlContactId = noteState?.ghlContactId;
   if (ghlContactId === undefined && party.relatelContactId !== undefined) {
@@ -281,7 +307,7 @@ async function syncCall(call: CallPayload, facts: EventFacts, deps: SyncDependen
 
   const callback = mapCallToCallbackTaskBody(call, deps.mapping);
   if (callback !== undefined) {
-    const taskState = await deps.state.get('tasks', recordId);
+    const taskState = await readRecordState('tasks', recordId, deps);
     const desired = { createBody: callback.body, updateBody: callback.body, bodyHash: hashBody(callback.body) };
     outcomes.push(await applyPlan('tasks', recordId, taskState, planTaskSync(facts, taskState, desired, { ghlContactId }), deps));
   }
@@ -316,14 +342,17 @@ async function applyPlan(
   }
 
   let result;
+  let createdId: string | undefined;
   try {
-    result = await executeOperations(deps.ghl, plan.operations, { mayHaveCreated });
+    result = await executeOperations(deps.ghl, plan.operations, { mayHaveCreated, onCreated: (id) => (createdId = id) });
   } catch (error) {
-    if (plan.creates) await releaseClaim(current, deps);
+    await recordFailure(current, plan, createdId, deps);
     throw error;
   }
 
-  const { pendingCreateSince: _claim, ...rest } = current;
+  const { pendingCreateSince: _claim, createInDoubt: _doubt, ...rest } = current;
+  // Tags this plan synced are known again; a plan that left tags alone leaves their doubt too.
+  if (plan.next.tags !== undefined) delete rest.tagsInDoubt;
   const ghlId = result.createdId ?? current.ghlId;
   const next: RecordSyncState = { ...rest, ...plan.next, ...(ghlId !== undefined && { ghlId }) };
   if (plan.next.deleted) delete next.ghlId;
@@ -332,14 +361,74 @@ async function applyPlan(
 }
 
 /**
- * A failed create may still have reached GHL (a timeout on the answer). The claim is released
- * so the retry need not wait out the lease, but kept visible (an expired pendingCreateSince), so
- * that the retry searches GHL before creating.
+ * What a failed plan leaves in the state, so the next event for the record (this one retried,
+ * or another: a newer version, a delete, possibly after this one was parked) decides on what
+ * GHL may hold now rather than on what the state knew before:
+ *  - a create that failed may still have reached GHL (a 5xx or no answer after GHL wrote it):
+ *    the claim is released, so the retry need not wait out the lease, but kept visible (an
+ *    expired pendingCreateSince) with what the create sent, hashed (createInDoubt), so the
+ *    next event finds the record (readRecordState);
+ *  - a create that succeeded before a later operation failed (a contact's upsert, then its
+ *    tags) keeps its GHL id, so the record is not orphaned; nothing else, so the retry writes
+ *    the fields and tags again;
+ *  - tags added or removed by a failed plan may or may not have changed in GHL: they are kept
+ *    as tagsInDoubt, which the next plan adds or removes whatever the last synced set says.
  */
-async function releaseClaim(claimed: RecordSyncState, deps: SyncDependencies): Promise<void> {
-  try {
-    await deps.state.save({ ...claimed, pendingCreateSince: new Date(0).toISOString() }, claimed.version);
-  } catch {
-    // The lease expires by itself; the retry then searches just the same.
+async function recordFailure(
+  claimed: RecordSyncState,
+  plan: Extract<SyncPlan, { kind: 'write' }>,
+  createdId: string | undefined,
+  deps: SyncDependencies,
+): Promise<void> {
+  const touchedTags = plan.operations.flatMap((op) => (op.op === 'contact.addTags' || op.op === 'contact.removeTags' ? op.tags : []));
+  if (!plan.creates && touchedTags.length === 0) return;
+  let next: RecordSyncState = { ...claimed };
+  if (plan.creates && createdId === undefined) {
+    const create = plan.operations[0];
+    const doubt: CreateInDoubt | undefined =
+      create !== undefined && isCreate(create)
+        ? {
+            ...createInDoubtOf(create),
+            ...(plan.next.bodyHash !== undefined && { bodyHash: plan.next.bodyHash }),
+            ...(plan.next.lastOccurredAt !== undefined && { occurredAt: plan.next.lastOccurredAt }),
+          }
+        : undefined;
+    next = { ...next, pendingCreateSince: new Date(0).toISOString(), ...(doubt && { createInDoubt: doubt }) };
+  } else if (plan.creates && createdId !== undefined) {
+    const { pendingCreateSince: _claim, createInDoubt: _doubt, ...rest } = next;
+    next = { ...rest, ghlId: createdId, ...(plan.next.ghlContactId !== undefined && { ghlContactId: plan.next.ghlContactId }) };
   }
+  if (touchedTags.length > 0) next.tagsInDoubt = normaliseTags([...(claimed.tagsInDoubt ?? []), ...touchedTags]);
+  try {
+    await deps.state.save(next, claimed.version);
+  } catch {
+    // Someone wrote the state since: their write decides. A claim's lease expires by itself.
+  }
+}
+
+/**
+ * A record's sync state, with any create in doubt settled first. Without this, the next event
+ * after an ambiguous create failure would decide as if GHL had no record: a delete would find
+ * "nothing to delete" and a newer version would search for its own body, not the one the failed
+ * attempt sent, and create a second record; either way the first stays in GHL as an orphan (this
+ * happens when the failed attempt was parked on its last receive, or its event went stale).
+ * Found: the failed attempt's event was applied after all, and is recorded as such (its GHL id,
+ * body hash and occurred_at), so the plan updates the record only if this event differs from it.
+ * Not found: the create never happened.
+ */
+async function readRecordState(entity: Entity, relatelId: string, deps: SyncDependencies): Promise<RecordSyncState | undefined> {
+  const state = await deps.state.get(entity, relatelId);
+  const doubt = state?.createInDoubt;
+  if (state === undefined || doubt === undefined || state.ghlId !== undefined) return state;
+  if (isClaimFresh(state, deps.now(), deps.createLeaseMs)) {
+    throw transientError(`Another worker is creating ${entity} ${relatelId}`, { reason: 'create-in-progress' });
+  }
+  const found = await findCreatedByKey(deps.ghl, doubt);
+  const { createInDoubt: _settled, pendingCreateSince: _claim, ...rest } = state;
+  if (found === undefined) return deps.state.save(rest, state.version);
+  // The failed attempt's event is in GHL after all: record it as applied, as its success would have.
+  const applied: RecordSyncState = { ...rest, ghlId: found, ghlContactId: doubt.contactId };
+  if (doubt.bodyHash !== undefined) applied.bodyHash = doubt.bodyHash;
+  if (doubt.occurredAt !== undefined && !isOlderThanApplied(state, doubt.occurredAt)) applied.lastOccurredAt = doubt.occurredAt;
+  return deps.state.save(applied, state.version);
 }
