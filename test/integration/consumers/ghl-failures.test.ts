@@ -125,6 +125,52 @@ describe('consumers when GHL fails', () => {
     expect(h.ghl.state.notes()).toHaveLength(1);
     expect(h.ghl.state.appointments()).toHaveLength(1);
   });
+
+  it('finds a create GHL applied on the last receive of its event (then parked) when a newer version of the record comes, instead of creating a second one', async () => {
+    const h = await harness();
+    await h.sync(relatelEvent('contact.created', { payload: relatelContact() }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const created = h.recordFor(relatelEvent('note.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelNote({ body: 'Første udgave' }) }), {
+      receiveCount: h.maxReceiveCount,
+    });
+    await h.receive([created]);
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+
+    await h.sync(relatelEvent('note.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: relatelNote({ body: 'Anden udgave' }) }));
+
+    expect(h.parked.map((p) => p.failure.reason)).toEqual([expect.stringMatching(/^ghl-5\d\d$/)]);
+    expect(h.ghl.state.notes().map((n) => n.body)).toEqual(['Anden udgave']);
+  });
+
+  it('deletes a record whose create GHL applied on the last receive of its event (then parked) when its delete comes', async () => {
+    const h = await harness();
+    await h.sync(relatelEvent('contact.created', { payload: relatelContact() }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const created = h.recordFor(relatelEvent('task.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelTask() }), {
+      receiveCount: h.maxReceiveCount,
+    });
+    await h.receive([created]);
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+    expect(h.ghl.state.tasks()).toHaveLength(1);
+
+    await h.sync(relatelEvent('task.deleted', { occurred_at: '2026-03-02T08:05:00.000Z', payload: relatelTask() }));
+
+    expect(h.ghl.state.tasks()).toEqual([]);
+  });
+
+  it('removes a tag whose add GHL applied but answered 5xx (then parked) when a newer version of the contact drops it', async () => {
+    const h = await harness();
+    await h.sync(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact({ tags: ['kunde'] }) }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const tagged = relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: relatelContact({ tags: ['kunde', 'vip'] }) });
+    await h.receive([h.recordFor(tagged, { receiveCount: h.maxReceiveCount })]);
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+    expect(h.ghl.state.contacts()[0]?.tags.sort()).toEqual(['kunde', 'vip']);
+
+    await h.sync(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:10:00.000Z', payload: relatelContact({ tags: ['kunde'] }) }));
+
+    expect(h.ghl.state.contacts()[0]?.tags).toEqual(['kunde']);
+  });
 });
 
 function pit(token: string) {
