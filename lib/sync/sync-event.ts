@@ -371,6 +371,9 @@ async function applyPlan(
  *  - a create that succeeded before a later operation failed (a contact's upsert, then its
  *    tags) keeps its GHL id, so the record is not orphaned; nothing else, so the retry writes
  *    the fields and tags again;
+ *  - an update that failed may have been applied, partly (a contact's PUT, then its tags):
+ *    the body hash is dropped, so the next event writes its body even if it equals the one
+ *    the state last recorded;
  *  - tags added or removed by a failed plan may or may not have changed in GHL: they are kept
  *    as tagsInDoubt, which the next plan adds or removes whatever the last synced set says.
  */
@@ -381,8 +384,11 @@ async function recordFailure(
   deps: SyncDependencies,
 ): Promise<void> {
   const touchedTags = plan.operations.flatMap((op) => (op.op === 'contact.addTags' || op.op === 'contact.removeTags' ? op.tags : []));
-  if (!plan.creates && touchedTags.length === 0) return;
+  const touchedBody = plan.operations.some((op) => /\.(update|complete)$/.test(op.op) || (op.op === 'contact.upsert' && !plan.creates));
+  if (!plan.creates && touchedTags.length === 0 && !touchedBody) return;
   let next: RecordSyncState = { ...claimed };
+  // The body may be half written: the last written hash no longer says what GHL holds.
+  if (touchedBody) delete next.bodyHash;
   if (plan.creates && createdId === undefined) {
     const create = plan.operations[0];
     const doubt: CreateInDoubt | undefined =
@@ -396,7 +402,8 @@ async function recordFailure(
     next = { ...next, pendingCreateSince: new Date(0).toISOString(), ...(doubt && { createInDoubt: doubt }) };
   } else if (plan.creates && createdId !== undefined) {
     const { pendingCreateSince: _claim, createInDoubt: _doubt, ...rest } = next;
-    next = { ...rest, ghlId: createdId, ...(plan.next.ghlContactId !== undefined && { ghlContactId: plan.next.ghlContactId }) };
+    const { bodyHash: _unknown, ...created } = rest;
+    next = { ...created, ghlId: createdId, ...(plan.next.ghlContactId !== undefined && { ghlContactId: plan.next.ghlContactId }) };
   }
   if (touchedTags.length > 0) next.tagsInDoubt = normaliseTags([...(claimed.tagsInDoubt ?? []), ...touchedTags]);
   try {
