@@ -158,6 +158,20 @@ describe('consumers when GHL fails', () => {
     expect(h.ghl.state.tasks()).toEqual([]);
   });
 
+  it('writes a contact back to its earlier name when an update GHL applied but answered 5xx (then parked) is followed by a version with the earlier name', async () => {
+    const h = await harness();
+    await h.sync(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact({ name: 'Mette Jensen' }) }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const renamed = relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: relatelContact({ name: 'Mette Nielsen' }) });
+    await h.receive([h.recordFor(renamed, { receiveCount: h.maxReceiveCount })]);
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+    expect(h.ghl.state.contacts()[0]?.lastName).toBe('Nielsen');
+
+    await h.sync(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:10:00.000Z', payload: relatelContact({ name: 'Mette Jensen' }) }));
+
+    expect(h.ghl.state.contacts()[0]?.lastName).toBe('Jensen');
+  });
+
   it('removes a tag whose add GHL applied but answered 5xx (then parked) when a newer version of the contact drops it', async () => {
     const h = await harness();
     await h.sync(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact({ tags: ['kunde'] }) }));

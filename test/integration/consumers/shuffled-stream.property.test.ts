@@ -101,11 +101,14 @@ const arrival = fc
       scenarios: fc.constant(scenarios),
       order: delivered,
       batchSizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2 * events.length, maxLength: 2 * events.length }),
-      // GHL's edge throttling, and writes GHL applies but answers 5xx: retries must stay idempotent.
+      // GHL's edge throttling, 5xx, lost answers, and writes GHL applies but answers 5xx or never: retries must stay idempotent.
       faults: fc.record({
         seed: fc.nat(),
         rateLimitRate: fc.constantFrom(0, 0.2),
-        afterWriteServerErrorRate: fc.constantFrom(0, 0.2),
+        afterWriteServerErrorRate: fc.constantFrom(0, 0.1),
+        afterWriteTimeoutRate: fc.constantFrom(0, 0.1),
+        serverErrorRate: fc.constantFrom(0, 0.1),
+        timeoutMode: fc.constantFrom('hang' as const, 'reset' as const),
       }),
     });
   });
