@@ -83,6 +83,27 @@ export const infraConfigSchema = z.object({
   ghlRateLimitRequests: int(1, 100).default(90),
   ghlRateLimitIntervalMs: int(1_000, 60_000).default(10_000),
   mapping: mappingJson.optional(),
+  /** Alarm when a queue's oldest message is older than this (docs/RUNBOOK.md#queue-message-age). */
+  queueAgeAlarmSeconds: int(60, 86_400).default(900),
+  /** Alarm when this % of webhook requests in 5 minutes answer 5xx. */
+  webhook5xxAlarmPercent: int(1, 100).default(5),
+  /** Alarm when this many webhooks in 5 minutes fail the signature check. */
+  signatureFailuresAlarmCount: int(1, 100_000).default(10),
+  /** Alarm when a consumer fails (crash, timeout) this many times in 5 minutes. */
+  consumerErrorsAlarmCount: int(1, 10_000).default(3),
+  /** Alarm when GHL's daily request quota left falls below this %. */
+  ghlDailyQuotaAlarmPercent: int(1, 99).default(10),
+  /** The scheduled reconciliation (a backfill run by functions/reconcile) is off unless set. */
+  reconcileEnabled: z
+    .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'must be true or false' }))
+    .default(false),
+  /** EventBridge schedule of the reconciliation, in UTC. */
+  reconcileSchedule: z
+    .string()
+    .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression: rate(...) or cron(...)')
+    .default('cron(0 2 * * ? *)'),
+  /** Contacts the reconciliation enqueues per second (the contacts consumer drains at GHL's pace). */
+  reconcileRatePerSecond: int(1, 100).default(5),
 });
 
 export type InfraConfig = z.infer<typeof infraConfigSchema>;

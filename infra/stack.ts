@@ -5,6 +5,7 @@ import type { InfraConfig } from './config.js';
 import { EntityPipeline } from './constructs/entity-pipeline.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { Reconciliation } from './constructs/reconciliation.js';
 import { SyncSecrets } from './constructs/secrets.js';
 import { SyncState } from './constructs/sync-state.js';
 
@@ -27,6 +28,7 @@ export class RelatelGhlSyncStack extends Stack {
   readonly monitoring: Monitoring;
   readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
   readonly ingest: IngestApi;
+  readonly reconciliation: Reconciliation;
 
   constructor(scope: Construct, id: string, props: RelatelGhlSyncStackProps) {
     super(scope, id, props);
@@ -59,6 +61,15 @@ export class RelatelGhlSyncStack extends Stack {
       signingSecret: this.secrets.webhookSigningSecret,
     });
 
+    this.reconciliation = new Reconciliation(this, 'Reconciliation', {
+      config,
+      contactsQueue: this.pipelines.contacts.queue,
+      syncTable: this.syncState.table,
+      relatelApiToken: this.secrets.relatelApiToken,
+    });
+
+    this.monitoring.watch({ config, pipelines: this.pipelines, ingest: this.ingest });
+
     this.addOutputs();
   }
 
@@ -78,6 +89,7 @@ export class RelatelGhlSyncStack extends Stack {
     new CfnOutput(this, 'GhlCredentialsSecretArn', { value: this.secrets.ghlCredentials.secretArn });
     new CfnOutput(this, 'RelatelApiTokenSecretArn', { value: this.secrets.relatelApiToken.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'ReconcileFunctionName', { value: this.reconciliation.function.function.functionName });
   }
 }
 

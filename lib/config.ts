@@ -110,3 +110,15 @@ export function consumerQueueUrls(config: ConsumerConfig): { queueUrl: string; d
   };
   return { queueUrl: read(queueUrlEnvVar(config.ENTITY)), deadLetterQueueUrl: read(deadLetterQueueUrlEnvVar(config.ENTITY)) };
 }
+
+/** Settings of the scheduled reconciliation (functions/reconcile): a backfill onto the contacts queue. */
+export const reconcileConfigSchema = z.object({
+  ...({ [queueUrlEnvVar('contacts')]: z.url() } as Record<string, z.ZodMiniURL>),
+  SYNC_TABLE_NAME: nonEmpty(),
+  RELATEL_SECRET_ID: nonEmpty(),
+  RELATEL_API_BASE_URL: z._default(z.url(), 'https://app.relatel.dk/api/v2'),
+  /** Contacts enqueued per second, at most. */
+  BACKFILL_RATE_PER_SECOND: positiveInt(5),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+});
+export type ReconcileConfig = z.infer<typeof reconcileConfigSchema>;

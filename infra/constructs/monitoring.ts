@@ -1,9 +1,40 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { ENTITIES, type Entity } from '../../lib/entities.js';
+import { WEBHOOK_METRICS, WEBHOOK_SERVICE_NAME, WEBHOOK_SIGNATURE_FAILURES_METRIC } from '../../lib/ingest/observe.js';
+import { METRICS_NAMESPACE } from '../../lib/observability.js';
+import { CONSUMER_METRICS, consumerServiceName } from '../../lib/sync/observe.js';
+import type { InfraConfig } from '../config.js';
+import type { EntityPipeline } from './entity-pipeline.js';
+import type { IngestApi } from './ingest-api.js';
+
+/** Where each alarm's description sends on-call: a section of docs/RUNBOOK.md. */
+export const RUNBOOK_SECTIONS = {
+  deadLetter: (entity: Entity) => `${entity}-dlq-not-empty`,
+  queueAge: 'queue-message-age',
+  consumerErrors: 'consumer-errors',
+  webhook5xx: 'webhook-5xx',
+  signatureFailures: 'signature-failures',
+  ghlDailyQuota: 'ghl-daily-quota-low',
+} as const;
+
+export const runbookLink = (section: string) => `Runbook: docs/RUNBOOK.md#${section}`;
+
+export interface WatchProps {
+  readonly config: InfraConfig;
+  readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
+  readonly ingest: IngestApi;
+}
+
+/** Five minutes: long enough to smooth single requests, short enough to page within minutes. */
+const WINDOW = Duration.minutes(5);
 
 export interface MonitoringProps {
   /** Subscribed to the alarm topic when given; AWS e-mails a confirmation link first. */
@@ -13,6 +44,9 @@ export interface MonitoringProps {
 /** Where alarms go: one encrypted, TLS-only SNS topic for on-call. */
 export class Monitoring extends Construct {
   readonly alarmTopic: sns.Topic;
+  /** Every alarm of the stack by a stable name, for the dashboard and tests. */
+  readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -47,4 +81,234 @@ export class Monitoring extends Construct {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
   }
+
+  /**
+   * The dashboard and the alarms, once the things they watch exist (the pipelines need the topic
+   * first, so this cannot happen in the constructor). Adopts each pipeline's DLQ alarm.
+   */
+  watch(props: WatchProps): void {
+    const { config, pipelines, ingest } = props;
+    for (const entity of ENTITIES) {
+      const pipeline = pipelines[entity];
+      this.alarms[`${entity}DeadLetter`] = pipeline.deadLetterAlarm;
+      this.alarm(`${pascal(entity)}QueueAgeAlarm`, `${entity}QueueAge`, {
+        alarmDescription:
+          `Relatel ${entity} events have waited over ${config.queueAgeAlarmSeconds} s in their queue: the consumer is stuck, failing or throttled, and GHL is falling behind. ` +
+          runbookLink(RUNBOOK_SECTIONS.queueAge),
+        metric: pipeline.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: config.queueAgeAlarmSeconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      this.alarm(`${pascal(entity)}ConsumerErrorsAlarm`, `${entity}ConsumerErrors`, {
+        alarmDescription:
+          `The ${entity} consumer Lambda failed (crash, timeout, bad configuration) ${config.consumerErrorsAlarmCount}+ times in 5 minutes; its batches are retried. ` +
+          runbookLink(RUNBOOK_SECTIONS.consumerErrors),
+        metric: pipeline.consumer.function.metricErrors({ period: WINDOW, statistic: cloudwatch.Stats.SUM }),
+        threshold: config.consumerErrorsAlarmCount,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+
+    this.alarm('Webhook5xxAlarm', 'webhook5xx', {
+      alarmDescription:
+        `${config.webhook5xxAlarmPercent}%+ of Relatel webhooks in 5 minutes were answered 5xx: Relatel retries them, but events are delayed and may be lost if it gives up. ` +
+        runbookLink(RUNBOOK_SECTIONS.webhook5xx),
+      metric: webhook5xxPercent(ingest.api),
+      threshold: config.webhook5xxAlarmPercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.alarm('SignatureFailuresAlarm', 'signatureFailures', {
+      alarmDescription:
+        `${config.signatureFailuresAlarmCount}+ webhooks in 5 minutes failed the signature check: the signing secret differs from Relatel's (rotation) or someone is probing the endpoint. ` +
+        runbookLink(RUNBOOK_SECTIONS.signatureFailures),
+      metric: webhookMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC),
+      threshold: config.signatureFailuresAlarmCount,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.alarm('GhlDailyQuotaAlarm', 'ghlDailyQuota', {
+      alarmDescription:
+        `Less than ${config.ghlDailyQuotaAlarmPercent}% of GHL's daily request quota is left; when it runs out the consumers pause until it resets. ` +
+        runbookLink(RUNBOOK_SECTIONS.ghlDailyQuota),
+      metric: ghlDailyQuotaPercent(),
+      threshold: config.ghlDailyQuotaAlarmPercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    this.dashboard = this.buildDashboard(props);
+  }
+
+  /** An alarm that notifies on-call when it fires and when it clears; silence is not breaching. */
+  private alarm(id: string, name: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      // No traffic means no data points: nothing is wrong.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+    const notifyOnCall = new SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(notifyOnCall);
+    alarm.addOkAction(notifyOnCall);
+    this.alarms[name] = alarm;
+    return alarm;
+  }
+
+  private buildDashboard({ config, pipelines, ingest }: WatchProps): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: config.resourcePrefix,
+      defaultInterval: Duration.hours(3),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'webhook: requests by status',
+        left: [
+          ingest.api.metricCount({ period: WINDOW, label: 'requests' }),
+          ingest.api.metricClientError({ period: WINDOW, label: '4xx' }),
+          ingest.api.metricServerError({ period: WINDOW, label: '5xx' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'webhook: outcomes',
+        left: Object.values(WEBHOOK_METRICS).map((name) => webhookMetric(name).with({ label: name })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'webhook: signature failures',
+        left: [webhookMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC)],
+        leftAnnotations: [{ value: config.signatureFailuresAlarmCount, label: 'alarm' }],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'GHL: daily quota left (%)',
+        left: [ghlDailyQuotaPercent()],
+        leftAnnotations: [{ value: config.ghlDailyQuotaAlarmPercent, label: 'alarm' }],
+        leftYAxis: { min: 0, max: 100 },
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'GHL: 429s and errors by status',
+        left: ENTITIES.map((entity) => consumerMetric(entity, CONSUMER_METRICS.ghlThrottled, { label: `${entity} 429` })),
+        right: ENTITIES.map(
+          (entity) =>
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('{${METRICS_NAMESPACE},Entity,Status,service} MetricName="${CONSUMER_METRICS.ghlErrors}" Entity="${entity}"', 'Sum', 300)`,
+              label: `${entity}`,
+              period: WINDOW,
+              usingMetrics: {},
+            }),
+        ),
+        width: 12,
+      }),
+    );
+    for (const entity of ENTITIES) {
+      const { queue, deadLetterQueue, consumer } = pipelines[entity];
+      const minute = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM };
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${entity}: queue depth`,
+          left: [
+            queue.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'waiting' }),
+            queue.metricApproximateNumberOfMessagesNotVisible({ ...minute, label: 'in flight' }),
+          ],
+          right: [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'DLQ' })],
+          width: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${entity}: age of oldest message (s)`,
+          left: [queue.metricApproximateAgeOfOldestMessage({ ...minute, label: 'oldest' })],
+          leftAnnotations: [{ value: config.queueAgeAlarmSeconds, label: 'alarm' }],
+          width: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${entity}: sync lag (ms)`,
+          left: [
+            consumerMetric(entity, CONSUMER_METRICS.syncLag, { statistic: cloudwatch.Stats.p(50), label: 'p50' }),
+            consumerMetric(entity, CONSUMER_METRICS.syncLag, { statistic: cloudwatch.Stats.p(99), label: 'p99' }),
+          ],
+          width: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${entity}: errors and 429s`,
+          left: [
+            consumerMetric(entity, CONSUMER_METRICS.retried, { label: 'retried' }),
+            new cloudwatch.MathExpression({
+              expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Entity,Reason,service} MetricName="${CONSUMER_METRICS.parked}" Entity="${entity}"', 'Sum', 300))`,
+              label: 'parked in DLQ',
+              period: WINDOW,
+              usingMetrics: {},
+            }),
+            consumerMetric(entity, CONSUMER_METRICS.ghlThrottled, { label: 'GHL 429' }),
+            consumerMetric(entity, CONSUMER_METRICS.quotaWaits, { label: 'daily quota waits' }),
+          ],
+          right: [consumer.function.metricErrors({ period: WINDOW, label: 'Lambda errors' })],
+          width: 6,
+        }),
+      );
+    }
+    return dashboard;
+  }
+}
+
+function pascal(entity: Entity): string {
+  return entity.charAt(0).toUpperCase() + entity.slice(1);
+}
+
+/** An EMF metric of a consumer: Powertools adds the `service` dimension to the default `Entity`. */
+function consumerMetric(entity: Entity, metricName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: consumerServiceName(entity), Entity: entity },
+    period: WINDOW,
+    statistic: cloudwatch.Stats.SUM,
+    ...options,
+  });
+}
+
+function webhookMetric(metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: WEBHOOK_SERVICE_NAME },
+    period: WINDOW,
+    statistic: cloudwatch.Stats.SUM,
+  });
+}
+
+/** Share of webhook requests answered 5xx; 0 without requests (a division by 0 has no data point). */
+function webhook5xxPercent(api: apigw.HttpApi): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+    usingMetrics: {
+      requests: api.metricCount({ period: WINDOW, statistic: cloudwatch.Stats.SUM }),
+      errors: api.metricServerError({ period: WINDOW, statistic: cloudwatch.Stats.SUM }),
+    },
+    label: 'webhook 5xx %',
+    period: WINDOW,
+  });
+}
+
+/** The daily quota is one per GHL location, shared by all consumers: the lowest any of them saw. */
+function ghlDailyQuotaPercent(): cloudwatch.MathExpression {
+  const usingMetrics = Object.fromEntries(
+    ENTITIES.map((entity) => [
+      `quota_${entity}`,
+      consumerMetric(entity, CONSUMER_METRICS.ghlDailyQuotaRemainingPercent, { statistic: cloudwatch.Stats.MINIMUM }),
+    ]),
+  );
+  return new cloudwatch.MathExpression({
+    expression: `MIN([${Object.keys(usingMetrics).join(', ')}])`,
+    usingMetrics,
+    label: 'GHL daily quota left %',
+    period: WINDOW,
+  });
 }

@@ -230,7 +230,8 @@ describe('webhook API', () => {
 describe('functions', () => {
   it('runs every function on nodejs22.x and arm64, logging to its own log group with retention', () => {
     const functions = Object.values(resourcesOf('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ENTITIES.length + 1);
+    // The consumers, the webhook and the reconciliation.
+    expect(functions).toHaveLength(ENTITIES.length + 2);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
       const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
@@ -339,7 +340,10 @@ describe('secrets', () => {
 
 describe('alarms', () => {
   it('raises one alarm per dead-letter queue as soon as one message is visible, to the alarm topic', () => {
-    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm'));
+    // The other alarms (queue age, errors, webhook, GHL quota) are tested in monitoring.test.ts.
+    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
     expect(alarms).toHaveLength(ENTITIES.length);
     const topic = resolve(stack.monitoring.alarmTopic.topicArn);
     for (const entity of ENTITIES) {

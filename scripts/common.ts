@@ -1,0 +1,112 @@
+/**
+ * What the operations commands share: flags for where to work (AWS by default, the local stack
+ * with --local), queue and table names from lib/entities.ts with --prefix, and the Relatel client.
+ *
+ * AWS: the SDK's usual credentials and region (AWS_PROFILE, AWS_REGION, ...); AWS_ENDPOINT_URL_SQS
+ * and AWS_ENDPOINT_URL_DYNAMODB are honoured by the SDK itself. --local: the endpoints the local
+ * stack listens on (local/aws/local-aws.ts), unless those variables say otherwise.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js';
+import { DEFAULT_RESOURCE_PREFIX, ENTITIES, SYNC_TABLE, type Entity } from '../lib/entities.js';
+import { createRelatelClient, type RelatelClient } from '../lib/relatel/client.js';
+import { readRelatelToken } from '../functions/consumer-runtime.js';
+
+export const COMMON_OPTIONS = {
+  local: { type: 'boolean', default: false },
+  prefix: { type: 'string', default: DEFAULT_RESOURCE_PREFIX },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function entityOf(value: string | undefined): Entity {
+  if (value === undefined) throw new UsageError(`--entity is required (${ENTITIES.join(', ')})`);
+  if (!(ENTITIES as readonly string[]).includes(value)) throw new UsageError(`--entity must be one of ${ENTITIES.join(', ')}`);
+  return value as Entity;
+}
+
+export function numberFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${name} must be a positive number`);
+  return number;
+}
+
+export interface AwsClients {
+  sqs: SQSClient;
+  dynamo: DynamoDBClient;
+  where: string;
+  destroy(): void;
+}
+
+export async function awsClients(local: boolean): Promise<AwsClients> {
+  if (!local) {
+    const sqs = new SQSClient({});
+    const dynamo = new DynamoDBClient({});
+    return { sqs, dynamo, where: `AWS (${(await sqs.config.region()) ?? 'no region'})`, destroy: () => (sqs.destroy(), dynamo.destroy()) };
+  }
+  // Loaded only here: it pulls in the local servers' packages.
+  const localAws = await import('../local/aws/local-aws.js');
+  const host = `http://${localAws.LOCAL_AWS_HOST}`;
+  const sqsEndpoint = process.env.AWS_ENDPOINT_URL_SQS ?? `${host}:${localAws.DEFAULT_SQS_PORT}`;
+  const dynamoEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `${host}:${localAws.DEFAULT_DYNAMODB_PORT}`;
+  const sqs = localAws.localSqsClient(sqsEndpoint);
+  const dynamo = localAws.localDynamoClient(dynamoEndpoint);
+  return { sqs, dynamo, where: `the local stack (${sqsEndpoint}, ${dynamoEndpoint})`, destroy: () => (sqs.destroy(), dynamo.destroy()) };
+}
+
+export function syncTableName(prefix: string): string {
+  return process.env.SYNC_TABLE_NAME ?? SYNC_TABLE.name(prefix);
+}
+
+/**
+ * Relatel's API with a token from RELATEL_API_TOKEN, or else from the secret RELATEL_SECRET_ID
+ * (Secrets Manager, or LOCAL_SECRETS_FILE on the local stack). Base URL: RELATEL_API_BASE_URL.
+ */
+export function relatelFromEnvironment(env = process.env): RelatelClient {
+  const direct = env.RELATEL_API_TOKEN;
+  const secretId = env.RELATEL_SECRET_ID;
+  if (!direct && !secretId) {
+    throw new UsageError('Set RELATEL_API_TOKEN, or RELATEL_SECRET_ID (the RelatelApiTokenSecretArn stack output)');
+  }
+  let token: Promise<string> | undefined;
+  return createRelatelClient({
+    ...(env.RELATEL_API_BASE_URL ? { baseUrl: env.RELATEL_API_BASE_URL } : {}),
+    token: () => (token ??= direct ? Promise.resolve(direct) : readRelatelToken(secretStoreFromEnvironment(env), secretId!)),
+  });
+}
+
+/** Runs a command: usage errors print the usage, others their message only (no stack, no data). */
+export async function runCommand(usage: string, main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${usage}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`Failed: ${(error as Error).name}: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+export function formatAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours}h${String(minutes % 60).padStart(2, '0')}m` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+}

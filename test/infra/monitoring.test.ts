@@ -1,0 +1,236 @@
+/**
+ * What on-call sees and hears: the dashboard, every alarm with its threshold, action and runbook
+ * section, and the reconciliation schedule. Bundling is skipped (these tests are not about code):
+ * one synth with cdk.json's defaults, one with every monitoring setting changed.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadInfraConfig } from '../../infra/config.js';
+import { RUNBOOK_SECTIONS } from '../../infra/constructs/monitoring.js';
+import { RelatelGhlSyncStack } from '../../infra/stack.js';
+import { ENTITIES } from '../../lib/entities.js';
+import { CONSUMER_METRICS } from '../../lib/sync/observe.js';
+
+const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+const runbook = readFileSync(new URL('../../docs/RUNBOOK.md', import.meta.url), 'utf8');
+const changedSettings = {
+  queueAgeAlarmSeconds: 600,
+  webhook5xxAlarmPercent: 2,
+  signatureFailuresAlarmCount: 50,
+  consumerErrorsAlarmCount: 1,
+  ghlDailyQuotaAlarmPercent: 20,
+  reconcileEnabled: 'true',
+  reconcileSchedule: 'rate(6 hours)',
+  reconcileRatePerSecond: 3,
+};
+
+function synth(context: Record<string, unknown>) {
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new RelatelGhlSyncStack(app, 'Monitoring', { config: loadInfraConfig(app.node) });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+let defaults: ReturnType<typeof synth>;
+let changed: ReturnType<typeof synth>;
+
+beforeAll(() => {
+  defaults = synth(cdkJsonContext);
+  changed = synth({ ...cdkJsonContext, ...changedSettings });
+});
+
+type Resource = { Type: string; Properties: Record<string, any> };
+const resourcesOf = (template: Template, type: string) => Object.values(template.findResources(type)) as Resource[];
+
+/** The alarm with this name (Monitoring.alarms), as synthesised. */
+function alarm({ stack, template }: ReturnType<typeof synth>, name: string): Record<string, any> {
+  const construct = stack.monitoring.alarms[name];
+  if (construct === undefined) throw new Error(`no alarm ${name}`);
+  const logicalId = (stack.resolve(construct.alarmArn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return (template.toJSON().Resources[logicalId] as Resource).Properties;
+}
+
+/** The dashboard body as JSON, with every CloudFormation token replaced by "TOKEN". */
+function dashboardBody(template: Template): { widgets: { properties: Record<string, any> }[] } {
+  const [dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+  const parts = dashboard!.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+}
+
+const widgetTitles = (template: Template) => dashboardBody(template).widgets.map((w) => w.properties.title as string);
+
+function widget(template: Template, title: string): Record<string, any> {
+  const found = dashboardBody(template).widgets.find((w) => w.properties.title === title);
+  if (found === undefined) throw new Error(`no widget "${title}"`);
+  return found.properties;
+}
+
+describe('dashboard', () => {
+  it('shows, per entity, queue depth, age of oldest message, sync lag and errors', () => {
+    const titles = widgetTitles(defaults.template);
+    for (const entity of ENTITIES) {
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `${entity}: queue depth`,
+          `${entity}: age of oldest message (s)`,
+          `${entity}: sync lag (ms)`,
+          `${entity}: errors and 429s`,
+        ]),
+      );
+    }
+  });
+
+  it('shows the DLQ depth beside each queue', () => {
+    const metrics = JSON.stringify(widget(defaults.template, 'tasks: queue depth').metrics);
+    expect(metrics).toContain('ApproximateNumberOfMessagesVisible');
+    expect(metrics).toContain('"label":"DLQ"');
+  });
+
+  it('shows sync lag as p50 and p99 of SyncLagMs', () => {
+    const metrics = widget(defaults.template, 'contacts: sync lag (ms)').metrics as unknown[][];
+    expect(metrics.map((m) => [m[1], (m.at(-1) as { stat: string }).stat])).toEqual([
+      [CONSUMER_METRICS.syncLag, 'p50'],
+      [CONSUMER_METRICS.syncLag, 'p99'],
+    ]);
+  });
+
+  it('shows retries, DLQ moves, GHL 429s and Lambda errors as the error rates', () => {
+    const metrics = JSON.stringify(widget(defaults.template, 'notes: errors and 429s').metrics);
+    for (const name of [CONSUMER_METRICS.retried, CONSUMER_METRICS.parked, CONSUMER_METRICS.ghlThrottled, 'Errors']) {
+      expect(metrics).toContain(name);
+    }
+  });
+
+  it('shows webhook requests by status and signature failures', () => {
+    expect(JSON.stringify(widget(defaults.template, 'webhook: requests by status').metrics)).toMatch(/"Count".*"4xx".*"5xx"/);
+    expect(JSON.stringify(widget(defaults.template, 'webhook: signature failures').metrics)).toContain('WebhookSignatureFailures');
+  });
+
+  it('starts with the state of every alarm', () => {
+    const status = dashboardBody(defaults.template).widgets[0]!.properties;
+    expect(status.title).toBe('Alarms');
+    expect(status.alarms).toHaveLength(Object.keys(defaults.stack.monitoring.alarms).length);
+  });
+});
+
+describe('alarms', () => {
+  const perEntity = (name: string) => ENTITIES.map((entity) => `${entity}${name}`);
+  const allAlarms = [
+    ...perEntity('DeadLetter'),
+    ...perEntity('QueueAge'),
+    ...perEntity('ConsumerErrors'),
+    'webhook5xx',
+    'signatureFailures',
+    'ghlDailyQuota',
+  ];
+
+  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures and the GHL daily quota', () => {
+    expect(Object.keys(defaults.stack.monitoring.alarms).sort()).toEqual([...allAlarms].sort());
+    defaults.template.resourceCountIs('AWS::CloudWatch::Alarm', allAlarms.length);
+  });
+
+  it('notify the alarm topic when they fire and when they clear', () => {
+    const topic = defaults.stack.resolve(defaults.stack.monitoring.alarmTopic.topicArn);
+    for (const name of allAlarms) {
+      expect(alarm(defaults, name)).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    }
+  });
+
+  it('name a runbook section that docs/RUNBOOK.md has', () => {
+    for (const name of allAlarms) {
+      const [, anchor] = /docs\/RUNBOOK\.md#([a-z0-9-]+)/.exec(alarm(defaults, name).AlarmDescription as string) ?? [];
+      expect(anchor, name).toBeDefined();
+      expect(runbook, `${name} -> #${anchor}`).toMatch(new RegExp(`id="${anchor}"`));
+    }
+  });
+
+  it('page when the oldest message of a queue is older than 15 minutes, or queueAgeAlarmSeconds', () => {
+    for (const entity of ENTITIES) {
+      expect(alarm(defaults, `${entity}QueueAge`)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Statistic: 'Maximum',
+        Threshold: 900,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmDescription: expect.stringContaining(`#${RUNBOOK_SECTIONS.queueAge}`),
+      });
+      expect(alarm(changed, `${entity}QueueAge`).Threshold).toBe(600);
+    }
+  });
+
+  it('page on consumer Lambda errors, 3 in 5 minutes or consumerErrorsAlarmCount', () => {
+    for (const entity of ENTITIES) {
+      expect(alarm(defaults, `${entity}ConsumerErrors`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 3,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(alarm(changed, `${entity}ConsumerErrors`).Threshold).toBe(1);
+    }
+  });
+
+  it('page when 5% of webhook requests, or webhook5xxAlarmPercent, answer 5xx', () => {
+    const properties = alarm(defaults, 'webhook5xx');
+    expect(properties).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    const metrics = properties.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string } } }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
+    expect(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!.Metric.Namespace, m.MetricStat!.Metric.MetricName]).sort()).toEqual([
+      ['errors', 'AWS/ApiGateway', '5xx'],
+      ['requests', 'AWS/ApiGateway', 'Count'],
+    ]);
+    expect(alarm(changed, 'webhook5xx').Threshold).toBe(2);
+  });
+
+  it('page on a spike of signature failures, 10 in 5 minutes or signatureFailuresAlarmCount', () => {
+    expect(alarm(defaults, 'signatureFailures')).toMatchObject({
+      Namespace: 'RelatelGhlSync',
+      MetricName: 'WebhookSignatureFailures',
+      Dimensions: [{ Name: 'service', Value: 'webhook' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 10,
+    });
+    expect(alarm(changed, 'signatureFailures').Threshold).toBe(50);
+  });
+
+  it('page when less than 10% (or ghlDailyQuotaAlarmPercent) of the GHL daily quota is left, as the lowest any consumer saw', () => {
+    const properties = alarm(defaults, 'ghlDailyQuota');
+    expect(properties).toMatchObject({ Threshold: 10, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'notBreaching' });
+    const metrics = properties.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string }; Stat: string } }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toMatch(/^MIN\(\[/);
+    const stats = metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.MetricStat!.Stat]);
+    expect(stats).toEqual(ENTITIES.map(() => [CONSUMER_METRICS.ghlDailyQuotaRemainingPercent, 'Minimum']));
+    expect(alarm(changed, 'ghlDailyQuota').Threshold).toBe(20);
+  });
+});
+
+describe('reconciliation schedule', () => {
+  it('is off by default', () => {
+    defaults.template.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED', ScheduleExpression: 'cron(0 2 * * ? *)' });
+  });
+
+  it('runs the reconcile function on the schedule from context when reconcileEnabled', () => {
+    const { stack, template } = changed;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      State: 'ENABLED',
+      ScheduleExpression: 'rate(6 hours)',
+      Targets: [{ Arn: stack.resolve(stack.reconciliation.function.function.functionArn), Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 0 } }],
+    });
+  });
+
+  it('gives the reconcile function the contacts queue, the table, the Relatel secret and its rate', () => {
+    const { stack, template } = changed;
+    const logicalId = (stack.resolve(stack.reconciliation.function.function.functionName) as { Ref: string }).Ref;
+    const variables = template.toJSON().Resources[logicalId].Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      QUEUE_URL_CONTACTS: stack.resolve(stack.pipelines.contacts.queue.queueUrl),
+      SYNC_TABLE_NAME: stack.resolve(stack.syncState.table.tableName),
+      RELATEL_SECRET_ID: stack.resolve(stack.secrets.relatelApiToken.secretArn),
+      BACKFILL_RATE_PER_SECOND: '3',
+    });
+  });
+});
