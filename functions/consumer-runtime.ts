@@ -115,7 +115,6 @@ export function consumerHandler(entity: Entity) {
   const config = loadConfig(consumerConfigSchema, { ...process.env, ENTITY: entity });
   const logger = createLogger(consumerServiceName(entity));
   const metrics = createMetrics(consumerServiceName(entity));
-  metrics.setDefaultDimensions({ Entity: entity });
   const consume = buildConsumer(config, {
     sqs: new SQSClient({}),
     dynamo: new DynamoDBClient({}),

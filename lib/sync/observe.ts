@@ -67,7 +67,7 @@ export function meterGhlAnswers(entity: Entity, metrics: Metrics, fetchFn: typeo
     if (answers > 0) metrics.addMetric(CONSUMER_METRICS.ghlThrottled, MetricUnit.Count, throttled);
     for (const [status, count] of errors) {
       const single = metrics.singleMetric();
-      single.addDimensions({ Entity: entity, Status: String(status) });
+      single.addDimension('Status', String(status));
       single.addMetric(CONSUMER_METRICS.ghlErrors, MetricUnit.Count, count);
     }
     if (daily !== undefined) {
@@ -93,6 +93,8 @@ function headerNumber(headers: Headers, name: string): number | undefined {
 }
 
 export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics, now: () => number = Date.now) {
+  // Every metric, single metrics included (they copy the defaults), carries its entity.
+  metrics.setDefaultDimensions({ Entity: entity });
   const observer: ConsumerObserver = {
     recordProcessed() {
       // Reported in detail by `onSynced`, which knows the outcomes.
@@ -102,7 +104,7 @@ export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics
       if (disposition === 'parked') {
         const reason = isSyncError(error) ? error.reason : 'unexpected-error';
         const single = metrics.singleMetric();
-        single.addDimensions({ Entity: entity, Reason: reason });
+        single.addDimension('Reason', reason);
         single.addMetric(CONSUMER_METRICS.parked, MetricUnit.Count, 1);
         logger.error('Event parked in the DLQ', fields);
       } else if (disposition === 'quota-wait') {
@@ -135,7 +137,7 @@ export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics
         logger.info('Event synced', { ...fields, lagMs });
       } else {
         const single = metrics.singleMetric();
-        single.addDimensions({ Entity: entity, Reason: outcome.result });
+        single.addDimension('Reason', outcome.result);
         single.addMetric(CONSUMER_METRICS.skipped, MetricUnit.Count, 1);
         logger.info('Event skipped', fields);
       }
@@ -158,9 +160,10 @@ function describeFailure(error: unknown) {
       reason: error.reason,
       ...(error.status !== undefined && { status: error.status }),
       ...(error.traceId !== undefined && { traceId: error.traceId }),
-      message: redactPersonalData(error.message),
+      // Not `message`: Powertools reserves that key for the log line's own text and drops it.
+      error: redactPersonalData(error.message),
     };
   }
-  if (error instanceof Error) return { kind: 'unexpected', reason: error.name, message: redactPersonalData(error.message) };
+  if (error instanceof Error) return { kind: 'unexpected', reason: error.name, error: redactPersonalData(error.message) };
   return { kind: 'unexpected', reason: typeof error };
 }

@@ -262,6 +262,6 @@ function recordingLogger(logs: LogLine[]): Logger {
 }
 
 function recordingMetrics(): Metrics {
-  const single = { addDimensions: () => undefined, addMetric: () => undefined };
-  return { addMetric: () => undefined, singleMetric: () => single } as unknown as Metrics;
+  const single = { addDimension: () => undefined, addDimensions: () => undefined, addMetric: () => undefined };
+  return { addMetric: () => undefined, setDefaultDimensions: () => undefined, singleMetric: () => single } as unknown as Metrics;
 }

@@ -13,10 +13,12 @@ function recordingMetrics(): { metrics: Metrics; emitted: Emitted[] } {
   const emitted: Emitted[] = [];
   const metrics = {
     addMetric: (name: string, _unit: unknown, value: number) => emitted.push({ name, value }),
+    // Like Powertools: a single metric starts from the default dimensions, which the consumer
+    // runtime sets to the entity (observeConsumer).
     singleMetric: () => {
-      let dimensions: Record<string, string> = {};
+      const dimensions: Record<string, string> = { Entity: 'contacts' };
       return {
-        addDimensions: (d: Record<string, string>) => (dimensions = d),
+        addDimension: (name: string, value: string) => (dimensions[name] = value),
         addMetric: (name: string, _unit: unknown, value: number) => emitted.push({ name, value, dimensions }),
       };
     },
