@@ -7,6 +7,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { secretStoreFromEnvironment } from '../../lib/aws/secret-store-from-env.js';
 import { loadConfig, webhookConfigSchema } from '../../lib/config.js';
+import { WEBHOOK_SERVICE_NAME } from '../../lib/ingest/observe.js';
 import { createLogger, createMetrics } from '../../lib/observability.js';
 import { buildWebhookHandler } from './runtime.js';
 
@@ -14,6 +15,6 @@ import { buildWebhookHandler } from './runtime.js';
 export const handler = buildWebhookHandler(loadConfig(webhookConfigSchema), {
   sqs: new SQSClient({}),
   secrets: secretStoreFromEnvironment(),
-  logger: createLogger('webhook'),
-  metrics: createMetrics('webhook'),
+  logger: createLogger(WEBHOOK_SERVICE_NAME),
+  metrics: createMetrics(WEBHOOK_SERVICE_NAME),
 });

@@ -19,7 +19,7 @@ import type { GhlClient } from '../ghl/client.js';
 import { mapAppointmentCancellation, mapAppointmentToCreateBody, mapAppointmentToUpdateBody } from '../mapping/appointments.js';
 import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '../mapping/calls.js';
 import type { MappingConfig } from '../mapping/config.js';
-import { contactTags, mapContactToUpdateBody, mapContactToUpsertBody } from '../mapping/contacts.js';
+import { contactTags, mapContactToUpdateBody, mapContactToUpsertBody, type MappedContactUpdate } from '../mapping/contacts.js';
 import { hashBody } from '../mapping/hash.js';
 import { normaliseTags } from '../mapping/tags.js';
 import { mapNoteToCreateBody, mapNoteToUpdateBody } from '../mapping/notes.js';
@@ -159,11 +159,18 @@ function desiredContact(contact: ContactPayload, state: RecordSyncState | undefi
   return {
     upsertBody: withoutLocation(upsert.body),
     updateBody: update.body,
-    fieldsHash: hashBody(update.body),
-    companyHash: hashBody({ companyName: update.companyName ?? null }),
+    ...contactHashes(update),
     hasCompany: update.companyName !== undefined,
     ...(tagsKnown && { tags: contactTags(contact, deps.mapping) }),
   };
+}
+
+/**
+ * The two parts of a contact's bodyHash (see plan.ts `contactBodyHash`): what PUT carries, and
+ * the company, which only upsert can set. `npm run verify` compares Relatel with the state by it.
+ */
+export function contactHashes(update: MappedContactUpdate): { fieldsHash: string; companyHash: string } {
+  return { fieldsHash: hashBody(update.body), companyHash: hashBody({ companyName: update.companyName ?? null }) };
 }
 
 /** Mapping fills bodies' locationId; the client sets it from the credentials instead. */
