@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: issue 6's measurements in one run, a few minutes on a 2-core machine.
+ *
+ *   npm run bench                       everything
+ *   npm run bench -- webhook bundles    only those parts (webhook | bundles | limiter | stack)
+ *
+ * Prints a summary as markdown tables, ready for docs/BENCHMARKS.md. Loopback only; every
+ * loop is bounded. No part of it is a test: timings belong here, not in the suite.
+ */
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { runBundleBench } from './bundles.js';
+import { kib, markdownTable, round } from './stats.js';
+import { runStackBench, SIMULATED_LIMIT, type ThroughputFigures } from './throughput.js';
+import { measureLimiterCeiling } from './limiter.js';
+import { runWebhookBench } from './webhook.js';
+
+const TARGETS = { eventsPerSecond: 10_000, p99Ms: 1, bundleKiB: 600, importMs: 150, utilisation: 0.9, rateLimitedShare: 0.01, callsPerChange: 1.2, e2eP99Ms: 500 };
+const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+async function main() {
+  const parts = new Set(process.argv.slice(2));
+  const wants = (part: string) => parts.size === 0 || parts.has(part);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const out: string[] = [];
+  const print = (text: string) => {
+    out.push(text);
+    console.log(text);
+  };
+
+  print(`Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, ${new Date().toISOString()}\n`);
+
+  if (wants('webhook')) {
+    const results = await runWebhookBench();
+    print('### 1. Webhook ingest in process (1 KiB signed contact event, SQS mocked)\n');
+    print(
+      markdownTable(
+        ['path', 'events', 'events/s', 'p50 ms', 'p99 ms', 'target'],
+        results.map((r) => [r.path, r.events, r.eventsPerSecond, r.p50Ms, r.p99Ms, r.path.includes('SDK') ? 'informative' : mark(r.eventsPerSecond >= TARGETS.eventsPerSecond && r.p99Ms < TARGETS.p99Ms)]),
+      ) + '\n',
+    );
+  }
+
+  if (wants('bundles')) {
+    const results = await runBundleBench();
+    print('### 2. Cold start: bundles as the CDK build makes them\n');
+    print(
+      markdownTable(
+        ['function', 'minified KiB', 'import ms (median of 10)', 'process ms (median)', 'target'],
+        results.map((r) => [r.name, kib(r.bytes), r.importMs, r.processMs, mark(kib(r.bytes) < TARGETS.bundleKiB && r.importMs < TARGETS.importMs)]),
+      ) + '\n',
+    );
+    const largest = results.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    print(`Largest contributors to ${largest.name} (KiB of minified output):\n`);
+    print(markdownTable(['package', 'KiB'], largest.contributors.slice(0, 15).map((c) => [c.source, kib(c.bytes)])) + '\n');
+  }
+
+  if (wants('limiter')) {
+    const settings = [{ budget: 90 }, { budget: 93, slots: 30 }, { budget: 99 }];
+    const results = [];
+    for (const setting of settings) results.push(await measureLimiterCeiling(setting));
+    print(`### 3a. The rate limiter's own ceiling (8 callers, ${SIMULATED_LIMIT.intervalMs} ms interval, 3 s)\n`);
+    print(
+      markdownTable(
+        ['budget', 'slots', 'tokens/s', 'utilisation of GHL limit', 'most in any sliding window'],
+        results.map((r) => [r.budget, r.slots, r.perSecond, r.utilisation, r.maxInAnyWindow]),
+      ) + '\n',
+    );
+  }
+
+  if (wants('stack')) {
+    const warn = console.warn;
+    // Powertools warns per batch that the Entity dimension is set again: noise in a summary.
+    console.warn = (...args: unknown[]) => {
+      if (!/has already been added|No application metrics/.test(String(args[0]))) warn(...args);
+    };
+    const log = console.log;
+    console.log = (...args: unknown[]) => {
+      if (!/No application metrics/.test(String(args[0]))) log(...args);
+    };
+    const concurrency = Number(process.env.BENCH_POLLER_CONCURRENCY ?? 4);
+    const result = await runStackBench({ concurrency, progress: (line) => console.error(line) });
+    console.warn = warn;
+    console.log = log;
+    const row = (f: ThroughputFigures) => [
+      f.label,
+      f.drainMs,
+      f.ghlRequests,
+      f.rateLimited,
+      `${round((100 * f.rateLimited) / Math.max(1, f.ghlRequests), 2)} %`,
+      f.utilisation,
+      f.callsPerChange,
+      f.lost,
+    ];
+    print(`### 3, 4 and 6. Throughput at the rate limit (simulator: ${SIMULATED_LIMIT.maxPerInterval} per ${SIMULATED_LIMIT.intervalMs} ms; budget ${result.budget.requests} per ${result.budget.intervalMs} ms; 4 consumers, ${concurrency} concurrent batches each)\n`);
+    print(markdownTable(['run', 'drain ms', 'GHL requests', '429s', '429 share', 'utilisation', 'GHL calls per data-changing event', 'records wrong or lost'], [row(result.ours), row(result.naive)]) + '\n');
+    const ratio = (a: number, b: number) => round(a / b, 2);
+    print(
+      markdownTable(
+        ['ours / naive', 'drain time', 'GHL requests', 'calls per change', '429s'],
+        [['ratio', ratio(result.ours.drainMs, result.naive.drainMs), ratio(result.ours.ghlRequests, result.naive.ghlRequests), ratio(result.ours.callsPerChange, result.naive.callsPerChange), `${result.ours.rateLimited} vs ${result.naive.rateLimited}`]],
+      ) + '\n',
+    );
+    print(`No-op updates as the consumers saw them: ${JSON.stringify(result.skipResults)} (${result.nonSkippedNoOps} written). Peak RSS of the stack process during run 3: ${result.peakRssMiB} MiB.\n`);
+    if (result.ours.differences.length > 0) print(`Differences (ours): ${result.ours.differences.join('; ')}\n`);
+    print('### 5. End-to-end latency, no rate pressure (202 -> GHL write acknowledged)\n');
+    print(markdownTable(['events', 'p50 ms', 'p99 ms', 'max ms', 'target'], [[result.latency.events, result.latency.p50Ms, result.latency.p99Ms, result.latency.maxMs, mark(result.latency.p99Ms < TARGETS.e2eP99Ms)]]) + '\n');
+    print(
+      `Targets: utilisation ${mark(result.ours.utilisation >= TARGETS.utilisation)}, 429 share ${mark(result.ours.rateLimited / Math.max(1, result.ours.ghlRequests) < TARGETS.rateLimitedShare)}, calls per change ${mark(result.ours.callsPerChange <= TARGETS.callsPerChange)}, nothing lost ${mark(result.ours.lost === 0)}.\n`,
+    );
+  }
+}
+
+await main();
