@@ -199,7 +199,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const buildHandler = (entity: Entity) => {
       const logger = loggerFor(`consumer-${entity}`);
       const metrics = createMetrics(`consumer-${entity}`);
-      metrics.setDefaultDimensions({ Entity: entity });
       const consume = buildConsumer(loadConfig(consumerConfigSchema, { ...handlerEnv, [CONSUMER_ENV.entity]: entity }), {
         sqs,
         dynamo,

@@ -275,10 +275,17 @@ describe('ingestRelatelWebhook: signed but invalid bodies', () => {
   it.each([
     ['a contact id with a space', 'note.created', { ...relatelNote(), contact_id: 'c 1' }, 'payload.contact_id'],
     ['a contact id longer than 128 characters', 'contact.updated', relatelContact({ id: 'c'.repeat(129) }), 'payload.id'],
-    ['an empty remote number', 'call.ended', { ...relatelEvent('call.ended').payload, from_number: '' }, 'payload.from_number'],
   ])('answers 400 for %s, which cannot be an SQS message group id', async (_, type, payload, path) => {
     const { response } = await ingest(signedWebhookRequest(relatelEvent(type, { payload })));
     expect(response).toMatchObject({ statusCode: 400, body: { error: 'invalid_event', issues: [{ path }] } });
+  });
+
+  it('queues a call from a hidden number in a group of its own, rather than refusing it forever', async () => {
+    const { queue, sent } = recordingQueue();
+    const payload = { ...relatelEvent('call.ended').payload, from_number: '', call_uuid: 'call-hidden-1' };
+    const { response } = await ingest(signedWebhookRequest(relatelEvent('call.ended', { payload })), { queue });
+    expect(response.statusCode).toBe(202);
+    expect(sent[0]).toMatchObject({ entity: 'notes', groupId: 'call-hidden-1' });
   });
 
   it('answers 400 when the delivery id header differs from the body', async () => {
