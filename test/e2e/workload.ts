@@ -9,6 +9,8 @@
  */
 import type { Entity } from '../../lib/entities.js';
 import type { RelatelEventFixture } from '../factories/relatel-events.js';
+// Seeded, so a failing shuffle can be replayed.
+import { seededRandom } from '../../local/ghl-simulator/random.js';
 
 export const EVENTS_PER_CONTACT = 10;
 
@@ -122,18 +124,6 @@ export function entityOfEvent(event: RelatelEventFixture): Entity {
 export function groupIdOfEvent(event: RelatelEventFixture): string {
   const payload = event.payload as { id?: number; contact_id?: number };
   return String(entityOfEvent(event) === 'contacts' ? payload.id : payload.contact_id);
-}
-
-/** Mulberry32: a small seeded generator, so a failing shuffle can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
