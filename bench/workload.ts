@@ -74,7 +74,7 @@ export function buildThroughputWorkload(options: { contacts?: number; runId: str
     });
     const task = { id: 400_000 + n, contact_id: id, title: `Ring op ${n}`, description: `Aftale ${n}`, due_at: '2026-03-10T10:00:00+01:00', assignee_id: 1207 };
     const created = event('contact.created', tick(), contact(1));
-    const updated = event('contact.updated', tick() + 4, contact(2));
+    const updated = event('contact.updated', tick() + 5, contact(2));
     const step = (index: number, delivery: Delivery) => steps[index]?.push(delivery);
     step(0, { kind: 'change', event: created });
     step(1, { kind: 'change', event: event('task.created', tick(), { ...task, status: 'open' }) });
