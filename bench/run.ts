@@ -55,14 +55,14 @@ async function main() {
   }
 
   if (wants('limiter')) {
-    const settings = [{ budget: 90 }, { budget: 93, slots: 30 }, { budget: 99 }];
+    const settings = [{ budget: 90 }, { budget: 90, callers: 1 }, { budget: 95 }, { budget: 99 }];
     const results = [];
     for (const setting of settings) results.push(await measureLimiterCeiling(setting));
-    print(`### 3a. The rate limiter's own ceiling (8 callers, ${SIMULATED_LIMIT.intervalMs} ms interval, 3 s)\n`);
+    print(`### 3a. The rate limiter's own ceiling (${SIMULATED_LIMIT.intervalMs} ms interval, 3 s, real clock)\n`);
     print(
       markdownTable(
-        ['budget', 'slots', 'tokens/s', 'utilisation of GHL limit', 'most in any sliding window'],
-        results.map((r) => [r.budget, r.slots, r.perSecond, r.utilisation, r.maxInAnyWindow]),
+        ['budget', 'callers', 'sends/s', 'of GHL limit', 'of budget', 'most in any sliding window'],
+        results.map((r) => [r.budget, r.callers, r.perSecond, r.utilisation, r.ofBudget, r.maxInAnyWindow]),
       ) + '\n',
     );
   }

@@ -54,7 +54,6 @@ export function createGhlClient(deps: GhlClientDependencies): GhlClient {
     requests: deps.config.GHL_RATE_LIMIT_REQUESTS,
     intervalMs: deps.config.GHL_RATE_LIMIT_INTERVAL_MS,
     ...clock,
-    ...(deps.random ? { random: deps.random } : {}),
   });
   const transport = new GhlTransport({
     baseUrl: deps.config.GHL_BASE_URL,
@@ -76,4 +75,4 @@ export { SecretGhlCredentials, StaticGhlCredentials, parseGhlSecret, type GhlAcc
 export { GHL_DAILY_QUOTA_REASON } from './errors.js';
 export { InMemoryLock, type Lock, type LockLease } from './lock.js';
 export { GhlRateLimiter, InMemoryRateBudgetStore, type RateBudgetStore } from './rate-limiter.js';
-export { GhlTransport } from './transport.js';
+export { GHL_OUT_OF_TIME_REASON, GhlTransport, withinTimeLimit, type TimeLeft } from './transport.js';

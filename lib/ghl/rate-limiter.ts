@@ -3,45 +3,63 @@
  * `RateBudgetStore` (DynamoDB in AWS: lib/aws/dynamo-rate-budget.ts). docs/GHL-CLIENT.md,
  * "How the GHL rate budget is shared", explains why the budget holds across Lambdas.
  *
- * The interval is cut into slots; a request first takes a token from the current slot's
- * counter, atomically, in the shared store. Each slot allows floor(budget / (slots + 1))
- * requests: any window of one interval, wherever it starts, overlaps at most slots + 1 slots,
- * so no window ever sees more than the budget, whether GHL counts in fixed windows aligned to
- * its own clock or in sliding ones.
+ * GCRA in its reservation ("virtual scheduling") form: the store keeps one number per location,
+ * `tat`, the earliest time the next request may be sent. A request reserves the send time
+ * max(now, tat) and moves tat on by the emission interval T = ceil(interval / requests), in one
+ * atomic step. Sends are therefore at least T apart across all processes, so any half-open window
+ * [s, s + interval) holds at most `requests` of them (a closed one at most requests + 1), and a
+ * steady demand gets all of them: no rounding to slots, no burst at a window's edge.
+ *
+ * Times in the store are integer epoch microseconds: T in whole milliseconds would round 90 per
+ * 10 s down to 89.3, and fractional milliseconds would drift through float additions.
  */
 import { transientError } from '../errors.js';
 import { sleep as realSleep } from '../retry.js';
 import { GHL_DAILY_QUOTA_REASON, type GhlRateLimitHeaders } from './errors.js';
 
-/** Shared counters of requests taken, one per location and slot. */
+/**
+ * The shared schedule of each location: one theoretical arrival time (`tat`, epoch µs) per key.
+ * Every method must be atomic across processes (a conditional write on one item in DynamoDB).
+ */
 export interface RateBudgetStore {
   /**
-   * Takes `count` tokens from the counter `key`/`slotStartMs` if the counter stays within
-   * `limit`; answers whether they were taken. Must be atomic across processes. The counter is
-   * only needed until `expiresAtMs`.
+   * Busy schedule: if `nowUs <= tat <= horizonUs`, adds `emissionUs` to tat and answers the new
+   * tat (the caller sends at new tat - emission). Otherwise (idle, missing, too far ahead) undefined.
    */
-  tryTake(request: { key: string; slotStartMs: number; count: number; limit: number; expiresAtMs: number }): Promise<boolean>;
+  advanceBusy(key: string, at: { nowUs: number; horizonUs: number; emissionUs: number }): Promise<number | undefined>;
+  /** Idle schedule: if tat is missing or `tat < nowUs`, sets tat = nowUs + emissionUs and answers true. */
+  startIdle(key: string, at: { nowUs: number; emissionUs: number }): Promise<boolean>;
+  /** The current tat, read consistently; undefined when the location has no schedule. */
+  readTat(key: string): Promise<number | undefined>;
+  /** Moves tat to `untilUs` unless it is already later: every process then waits until then. */
+  pushTo(key: string, untilUs: number): Promise<void>;
 }
 
-/** Counters in memory: for tests and single-process use (the local stack). */
+/** The schedule in memory: for tests and single-process use. Same semantics as DynamoDB's. */
 export class InMemoryRateBudgetStore implements RateBudgetStore {
-  private readonly counters = new Map<string, { taken: number; expiresAtMs: number }>();
+  private readonly tats = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  async advanceBusy(key: string, at: { nowUs: number; horizonUs: number; emissionUs: number }) {
+    const tat = this.tats.get(key);
+    if (tat === undefined || tat < at.nowUs || tat > at.horizonUs) return undefined;
+    this.tats.set(key, tat + at.emissionUs);
+    return tat + at.emissionUs;
+  }
 
-  async tryTake(request: { key: string; slotStartMs: number; count: number; limit: number; expiresAtMs: number }) {
-    const id = `${request.key}#${request.slotStartMs}`;
-    const counter = this.counters.get(id) ?? { taken: 0, expiresAtMs: request.expiresAtMs };
-    if (counter.taken + request.count > request.limit) return false;
-    counter.taken += request.count;
-    this.counters.set(id, counter);
-    this.forgetExpired();
+  async startIdle(key: string, at: { nowUs: number; emissionUs: number }) {
+    const tat = this.tats.get(key);
+    if (tat !== undefined && tat >= at.nowUs) return false;
+    this.tats.set(key, at.nowUs + at.emissionUs);
     return true;
   }
 
-  private forgetExpired() {
-    const now = this.now();
-    for (const [id, counter] of this.counters) if (counter.expiresAtMs < now) this.counters.delete(id);
+  async readTat(key: string) {
+    return this.tats.get(key);
+  }
+
+  async pushTo(key: string, untilUs: number) {
+    const tat = this.tats.get(key);
+    if (tat === undefined || tat < untilUs) this.tats.set(key, untilUs);
   }
 }
 
@@ -50,114 +68,119 @@ export interface GhlRateLimiterOptions {
   /** Requests allowed per interval for all consumers together (GHL allows 100 per 10 s). */
   requests?: number;
   intervalMs?: number;
-  /** Slots per interval: more slots smooth bursts but cost budget to rounding. */
-  slotsPerInterval?: number;
-  /** Longest a request waits for budget before giving up with a transient error (SQS retries later). */
+  /** Longest a request waits for its send time before giving up with a transient error (SQS retries later). */
   maxWaitMs?: number;
   /** How long a process stops calling GHL after it learns the daily quota is spent. */
   dailyQuotaRetryAfterMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export const DEFAULT_RATE_BUDGET = { requests: 90, intervalMs: 10_000 } as const;
+/** A request that would wait longer than maxWaitMs goes back to its queue with this reason. */
+export const RATE_BUDGET_WAIT_REASON = 'ghl-rate-budget-wait';
 /** GHL's burst limit, assumed when an answer carries no X-RateLimit-Max. */
 const GHL_BURST_LIMIT = 100;
+/**
+ * Both conditional writes of one reservation fail only when another process moved tat between
+ * them (idle -> busy); the next round then finds the schedule busy. A few rounds are plenty.
+ */
+const MAX_RESERVATION_ROUNDS = 4;
 
 export class GhlRateLimiter {
   readonly requests: number;
   readonly intervalMs: number;
-  readonly slotMs: number;
-  /** Requests one slot allows; (slots + 1) * perSlot <= requests. */
-  readonly perSlot: number;
+  /** Least time between two sends of one location, across all processes, in microseconds. */
+  readonly emissionUs: number;
   readonly dailyQuotaRetryAfterMs: number;
   private readonly maxWaitMs: number;
   private readonly store: RateBudgetStore;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
-  /** Per location: no request before this time (GHL said the window is nearly spent). */
-  private readonly pausedUntil = new Map<string, number>();
+  /** Per location key: the last tat this process saw, to try the likelier write first. */
+  private readonly lastSeenTatUs = new Map<string, number>();
   private readonly dailyExhaustedUntil = new Map<string, number>();
 
   constructor(options: GhlRateLimiterOptions) {
     this.requests = options.requests ?? DEFAULT_RATE_BUDGET.requests;
     this.intervalMs = options.intervalMs ?? DEFAULT_RATE_BUDGET.intervalMs;
-    if (!Number.isInteger(this.requests) || this.requests < 2) {
-      // Any slot scheme lets one window touch two slots: a budget of 1 cannot be guaranteed.
-      throw new RangeError('GHL rate budget must allow at least 2 requests per interval');
-    }
-    // Every slot must allow at least one request, so a small budget gets fewer slots.
-    const slots = Math.min(options.slotsPerInterval ?? 10, this.requests - 1);
-    this.slotMs = Math.ceil(this.intervalMs / slots);
-    // A window of one interval, wherever it starts, overlaps at most this many slots.
-    const slotsTouched = Math.ceil(this.intervalMs / this.slotMs) + 1;
-    this.perSlot = Math.floor(this.requests / slotsTouched);
+    if (!Number.isInteger(this.requests) || this.requests < 1) throw new RangeError('GHL rate budget must allow at least 1 request per interval');
+    if (!Number.isInteger(this.intervalMs) || this.intervalMs < 1) throw new RangeError('GHL rate budget interval must be a positive whole number of ms');
+    // Rounded up: `requests` sends spaced this far apart never fit in less than one interval.
+    this.emissionUs = Math.ceil((this.intervalMs * 1000) / this.requests);
     this.maxWaitMs = options.maxWaitMs ?? 20_000;
     this.dailyQuotaRetryAfterMs = options.dailyQuotaRetryAfterMs ?? 15 * 60_000;
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? Math.random;
   }
 
-  /** Waits until the shared budget of `locationId` allows one more request, then takes it. */
+  /** Reserves the next send time of `locationId` in the shared schedule and waits until it. */
   async acquire(locationId: string): Promise<void> {
-    const deadline = this.now() + this.maxWaitMs;
-    for (;;) {
-      const now = this.now();
-      this.throwIfDailyQuotaExhausted(locationId, now);
-      const paused = this.pausedUntil.get(locationId) ?? 0;
-      let wakeAt: number;
-      if (now < paused) {
-        wakeAt = paused;
-      } else {
-        const slotStartMs = Math.floor(now / this.slotMs) * this.slotMs;
-        const taken = await this.store.tryTake({
-          key: rateBudgetKey(locationId),
-          slotStartMs,
-          count: 1,
-          limit: this.perSlot,
-          expiresAtMs: slotStartMs + 2 * this.intervalMs,
-        });
-        if (taken) return;
-        // Jitter spreads the Lambdas that all wait for the same slot.
-        wakeAt = slotStartMs + this.slotMs + Math.floor(this.random() * (this.slotMs / 4));
-      }
-      if (wakeAt > deadline) {
-        throw transientError('GHL rate budget stayed exhausted while waiting', {
-          reason: 'ghl-rate-budget-exhausted',
-          retryAfterMs: this.intervalMs,
-        });
-      }
-      await this.sleep(Math.max(1, wakeAt - this.now()));
-    }
+    this.throwIfDailyQuotaExhausted(locationId, this.now());
+    const sendAtUs = await this.reserve(rateBudgetKey(locationId));
+    const waitMs = Math.ceil(sendAtUs / 1000 - this.now());
+    if (waitMs > 0) await this.sleep(waitMs);
   }
 
   /**
-   * Learns from GHL's X-RateLimit-* headers. Our budget keeps at least `max - requests` of
-   * GHL's window unused; if GHL reports fewer remaining than that, something else spends this
-   * location's limit (another app, a clock skew), so this process slows down: the fewer remain,
-   * the longer it waits, a whole interval at zero.
+   * Learns from GHL's X-RateLimit-* headers. Our budget keeps at least `max - requests` of GHL's
+   * window unused; if GHL reports fewer remaining than that, something else spends this
+   * location's limit (another app, a clock skew), so the shared schedule is pushed on and every
+   * process pauses, not only this one: the fewer remain, the longer, a whole interval at zero.
+   * A 429 pushes it on by the interval GHL names.
    */
-  observe(locationId: string, limits: GhlRateLimitHeaders, status?: number): void {
+  async observe(locationId: string, limits: GhlRateLimitHeaders, status?: number): Promise<void> {
     const now = this.now();
     if (limits.dailyRemaining === 0) this.dailyExhaustedUntil.set(locationId, now + this.dailyQuotaRetryAfterMs);
-    const intervalMs = limits.intervalMs ?? this.intervalMs;
-    if (status === 429) {
-      this.pauseUntil(locationId, now + intervalMs);
-      return;
-    }
-    if (limits.remaining === undefined) return;
-    const reserve = Math.max(1, (limits.max ?? GHL_BURST_LIMIT) - this.requests);
-    if (limits.remaining < reserve) {
-      this.pauseUntil(locationId, now + Math.ceil(intervalMs / (limits.remaining + 1)));
+    const pauseMs = pauseAfter(limits, status, { requests: this.requests, intervalMs: this.intervalMs });
+    if (pauseMs === undefined) return;
+    const key = rateBudgetKey(locationId);
+    const untilUs = (now + pauseMs) * 1000;
+    if ((this.lastSeenTatUs.get(key) ?? Number.NEGATIVE_INFINITY) >= untilUs) return;
+    try {
+      await this.store.pushTo(key, untilUs);
+      this.lastSeenTatUs.set(key, untilUs);
+    } catch {
+      // GHL's answer is already in hand, and failing its request over this write could repeat a
+      // create. The pause is lost, not the guarantee: the schedule still spaces our own sends,
+      // and a 429 is still waited out by the transport.
     }
   }
 
-  private pauseUntil(locationId: string, until: number) {
-    this.pausedUntil.set(locationId, Math.max(until, this.pausedUntil.get(locationId) ?? 0));
+  private async reserve(key: string): Promise<number> {
+    for (let round = 0; round < MAX_RESERVATION_ROUNDS; round++) {
+      const nowUs = this.now() * 1000;
+      const horizonUs = nowUs + this.maxWaitMs * 1000;
+      const busy = async () => {
+        const tat = await this.store.advanceBusy(key, { nowUs, horizonUs, emissionUs: this.emissionUs });
+        return tat === undefined ? undefined : { tat, sendAtUs: tat - this.emissionUs };
+      };
+      const idle = async () =>
+        (await this.store.startIdle(key, { nowUs, emissionUs: this.emissionUs })) ? { tat: nowUs + this.emissionUs, sendAtUs: nowUs } : undefined;
+      // Under load the schedule is busy; after a pause it is idle. Trying the likelier first
+      // saves a write per request.
+      const looksIdle = (this.lastSeenTatUs.get(key) ?? Number.NEGATIVE_INFINITY) < nowUs;
+      for (const attempt of looksIdle ? [idle, busy] : [busy, idle]) {
+        const reserved = await attempt();
+        if (reserved) {
+          this.lastSeenTatUs.set(key, reserved.tat);
+          return reserved.sendAtUs;
+        }
+      }
+      const tat = await this.store.readTat(key);
+      if (tat !== undefined) this.lastSeenTatUs.set(key, tat);
+      if (tat !== undefined && tat > horizonUs) {
+        throw transientError('GHL rate budget: the next free send time is further away than a request may wait', {
+          reason: RATE_BUDGET_WAIT_REASON,
+          retryAfterMs: Math.ceil((tat - nowUs) / 1000),
+        });
+      }
+    }
+    throw transientError('GHL rate budget: lost every race for a send time', {
+      reason: RATE_BUDGET_WAIT_REASON,
+      retryAfterMs: Math.ceil(this.emissionUs / 1000),
+    });
   }
 
   private throwIfDailyQuotaExhausted(locationId: string, now: number) {
@@ -168,6 +191,16 @@ export class GhlRateLimiter {
       retryAfterMs: until - now,
     });
   }
+}
+
+/** How long every process should pause after this answer, if at all (pure). */
+export function pauseAfter(limits: GhlRateLimitHeaders, status: number | undefined, budget: { requests: number; intervalMs: number }): number | undefined {
+  const intervalMs = limits.intervalMs ?? budget.intervalMs;
+  if (status === 429) return intervalMs;
+  if (limits.remaining === undefined) return undefined;
+  const reserve = Math.max(1, (limits.max ?? GHL_BURST_LIMIT) - budget.requests);
+  if (limits.remaining >= reserve) return undefined;
+  return Math.ceil(intervalMs / (limits.remaining + 1));
 }
 
 export function rateBudgetKey(locationId: string): string {

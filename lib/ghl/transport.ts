@@ -5,8 +5,9 @@
  * In-process retries are few and short on purpose: a Lambda that waits out a long outage
  * burns its timeout and holds its FIFO message group; SQS redelivery is the long-term retry.
  */
-import { isSyncError } from '../errors.js';
-import { withRetry, type RetryPolicy } from '../retry.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isSyncError, transientError } from '../errors.js';
+import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { GhlCredentialSource, GhlAccess } from './credentials.js';
 import { GHL_DAILY_QUOTA_REASON, ghlErrorFromAnswer, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
 import { exchange, type FetchFn, type HttpAnswer } from './http.js';
@@ -35,6 +36,39 @@ export interface GhlRequest {
   createsRecord?: boolean;
 }
 
+/** Why a request was not sent: the invocation it belongs to has no time left (see `withinTimeLimit`). */
+export const GHL_OUT_OF_TIME_REASON = 'invocation-out-of-time';
+
+/** Milliseconds the current invocation may still spend talking to GHL. */
+export type TimeLeft = () => number;
+
+const invocationTimeLeft = new AsyncLocalStorage<TimeLeft>();
+
+/**
+ * Runs `work` with every GHL request it makes bounded by `timeLeft`: a request is sent only
+ * while time is left, its timeout is cut to the time left, and a retry never waits past it.
+ *
+ * Why: when an invocation runs out of time its records are handed to another invocation, but
+ * its own code is not stopped. In AWS it is frozen and resumes inside a later invocation of the
+ * same environment (middy answers the timeout early; Lambda kills only on a hard timeout); the
+ * local runtime cannot freeze it at all. A request it sent then would land after the writes of
+ * newer events of the same record: an old PUT would overwrite newer fields, and an old
+ * company-setting upsert, whose e-mail and phone GHL no longer holds, would create a second
+ * contact. With the bound, by the time the invocation is given up it has no GHL request in
+ * flight and starts none, so FIFO's one-writer-per-record holds for GHL too.
+ *
+ * A scope (AsyncLocalStorage), not a parameter: the bound belongs to the invocation, while the
+ * client is built once per cold start and shared by concurrent invocations (the local stack
+ * runs several in one process); each invocation's awaits carry its own bound.
+ */
+export function withinTimeLimit<T>(timeLeft: TimeLeft, work: () => Promise<T>): Promise<T> {
+  return invocationTimeLeft.run(timeLeft, work);
+}
+
+function timeLeftMs(): number {
+  return invocationTimeLeft.getStore()?.() ?? Number.POSITIVE_INFINITY;
+}
+
 export const DEFAULT_GHL_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 };
 
 export interface GhlTransportOptions {
@@ -60,6 +94,7 @@ export class GhlTransport {
 
   async send(request: GhlRequest): Promise<HttpAnswer> {
     const maxWait = this.options.maxRetryWaitMs ?? 10_000;
+    const sleep = this.options.sleep ?? realSleep;
     return withRetry(() => this.attempt(request), {
       policy: this.options.retryPolicy ?? DEFAULT_GHL_RETRY_POLICY,
       shouldRetry: (error) =>
@@ -67,10 +102,12 @@ export class GhlTransport {
         error.kind === 'transient' &&
         // Retrying cannot refill a spent daily quota: the consumer must stop early instead.
         error.reason !== GHL_DAILY_QUOTA_REASON &&
+        error.reason !== GHL_OUT_OF_TIME_REASON &&
         (error.retryAfterMs ?? 0) <= maxWait &&
         (request.createsRecord !== true || error.status === 429),
       delayHintMs: (error) => (isSyncError(error) ? error.retryAfterMs : undefined),
-      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+      // A backoff never outlasts the invocation: the attempt after it would not be sent anyway.
+      sleep: (ms) => sleep(Math.max(0, Math.min(ms, timeLeftMs()))),
       ...(this.options.random ? { random: this.options.random } : {}),
       ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
     });
@@ -104,14 +141,21 @@ export class GhlTransport {
       Accept: 'application/json',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    // Checked last, after every wait (credentials, rate budget): nothing is sent out of time.
+    const left = timeLeftMs();
+    if (left <= 0) {
+      throw transientError(`GHL request ${request.method} ${request.path} not sent: the invocation is out of time`, {
+        reason: GHL_OUT_OF_TIME_REASON,
+      });
+    }
     const answer = await exchange(
       this.fetch,
       url.toString(),
       { method: request.method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
-      this.options.timeoutMs ?? 10_000,
+      Math.min(this.options.timeoutMs ?? 10_000, left),
       labelOf(request),
     );
-    this.options.rateLimiter.observe(access.locationId, readRateLimitHeaders(answer.headers), answer.status);
+    await this.options.rateLimiter.observe(access.locationId, readRateLimitHeaders(answer.headers), answer.status);
     return answer;
   }
 }

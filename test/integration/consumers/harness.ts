@@ -109,7 +109,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
     },
     secretStore,
     lock: new InMemoryLock(clock.now),
-    rateBudgetStore: new InMemoryRateBudgetStore(clock.now),
+    rateBudgetStore: new InMemoryRateBudgetStore(),
     now: clock.now,
     sleep: clock.sleep,
   });

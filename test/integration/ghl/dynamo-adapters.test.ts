@@ -36,39 +36,81 @@ describe('DynamoDB adapters of the GHL client ports', () => {
   });
 
   describe('DynamoRateBudgetStore', () => {
-    const take = (store: DynamoRateBudgetStore, limit: number, slotStartMs = 1_000_000) =>
-      store.tryTake({ key: rateBudgetKey('loc-1'), slotStartMs, count: 1, limit, expiresAtMs: slotStartMs + 20_000 });
+    const KEY = rateBudgetKey('loc-1');
+    const NOW_US = 1_800_000_000_000_000;
+    const EMISSION_US = 111_112;
+    const at = (nowUs = NOW_US, horizonUs = nowUs + 20_000_000) => ({ nowUs, horizonUs, emissionUs: EMISSION_US });
 
-    it('two concurrent takers never take more than the limit of a slot', async () => {
+    /** A limiter of its own Lambda (own client) whose clock stands still: waits are only recorded. */
+    function lambdaOn(tableName: string, nowMs: number, waits: number[]) {
+      return new GhlRateLimiter({
+        store: new DynamoRateBudgetStore(localDynamoClient(server.endpoint), tableName),
+        now: () => nowMs,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      });
+    }
+
+    it('concurrent takers in two Lambdas each get their own send time, one emission interval apart', async () => {
       const tableName = await freshTable();
-      // Two Lambdas: separate clients and adapters, one table.
-      const lambdaA = new DynamoRateBudgetStore(localDynamoClient(server.endpoint), tableName);
-      const lambdaB = new DynamoRateBudgetStore(localDynamoClient(server.endpoint), tableName);
-      const attempts = Array.from({ length: 30 }, (_, i) => take(i % 2 === 0 ? lambdaA : lambdaB, 8));
-      const taken = (await Promise.all(attempts)).filter(Boolean);
-      expect(taken).toHaveLength(8);
+      const waits: number[] = [];
+      const lambdas = [lambdaOn(tableName, 1_000_000, waits), lambdaOn(tableName, 1_000_000, waits)];
+      await Promise.all(Array.from({ length: 30 }, (_, i) => lambdas[i % 2]!.acquire('loc-1')));
+      // 90 per 10 s: 111.112 ms apart; the first goes at once (no wait recorded).
+      expect([0, ...waits].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, k) => Math.ceil((k * 111_112) / 1000)));
     });
 
-    it('a new slot starts with the full limit', async () => {
+    it('an idle schedule starts at now; a busy one refuses to start again', async () => {
       const store = new DynamoRateBudgetStore(dynamo, await freshTable());
-      expect(await take(store, 1, 1_000_000)).toBe(true);
-      expect(await take(store, 1, 1_000_000)).toBe(false);
-      expect(await take(store, 1, 1_001_000)).toBe(true);
+      expect(await store.startIdle(KEY, at())).toBe(true);
+      expect(await store.startIdle(KEY, at())).toBe(false);
+      expect(await store.readTat(KEY)).toBe(NOW_US + EMISSION_US);
     });
 
-    it('keeps the counter under pk ghl-rate-budget#<location>, sk slot#<start>, expiring by TTL', async () => {
+    it('a busy schedule moves on by one emission interval per reservation', async () => {
+      const store = new DynamoRateBudgetStore(dynamo, await freshTable());
+      await store.startIdle(KEY, at());
+      expect(await store.advanceBusy(KEY, at())).toBe(NOW_US + 2 * EMISSION_US);
+      expect(await store.advanceBusy(KEY, at())).toBe(NOW_US + 3 * EMISSION_US);
+    });
+
+    it('a schedule whose tat has passed is idle: advancing refuses, starting succeeds', async () => {
+      const store = new DynamoRateBudgetStore(dynamo, await freshTable());
+      await store.startIdle(KEY, at());
+      const later = NOW_US + 5_000_000;
+      expect(await store.advanceBusy(KEY, at(later))).toBeUndefined();
+      expect(await store.startIdle(KEY, at(later))).toBe(true);
+      expect(await store.readTat(KEY)).toBe(later + EMISSION_US);
+    });
+
+    it('refuses a reservation beyond the horizon and leaves the schedule as it was', async () => {
+      const store = new DynamoRateBudgetStore(dynamo, await freshTable());
+      await store.pushTo(KEY, NOW_US + 30_000_000);
+      expect(await store.advanceBusy(KEY, at(NOW_US, NOW_US + 20_000_000))).toBeUndefined();
+      expect(await store.readTat(KEY)).toBe(NOW_US + 30_000_000);
+    });
+
+    it('pushes the schedule forward, never back', async () => {
+      const store = new DynamoRateBudgetStore(dynamo, await freshTable());
+      await store.pushTo(KEY, NOW_US + 6_000_000);
+      await store.pushTo(KEY, NOW_US + 2_000_000);
+      expect(await store.readTat(KEY)).toBe(NOW_US + 6_000_000);
+    });
+
+    it('keeps the schedule under pk ghl-rate-budget#<location>, sk schedule, expiring by TTL an hour after its tat', async () => {
       const tableName = await freshTable();
-      await take(new DynamoRateBudgetStore(dynamo, tableName), 5, 1_000_000);
+      await new DynamoRateBudgetStore(dynamo, tableName).startIdle(KEY, at(1_000_000_000, 1_000_000_000));
       const item = await dynamo.send(
         new GetItemCommand({
           TableName: tableName,
-          Key: { [SYNC_TABLE.partitionKey]: { S: 'ghl-rate-budget#loc-1' }, [SYNC_TABLE.sortKey]: { S: 'slot#1000000' } },
+          Key: { [SYNC_TABLE.partitionKey]: { S: 'ghl-rate-budget#loc-1' }, [SYNC_TABLE.sortKey]: { S: 'schedule' } },
         }),
       );
-      expect(item.Item).toMatchObject({ taken: { N: '1' }, [SYNC_TABLE.ttlAttribute]: { N: '1020' } });
+      expect(item.Item).toMatchObject({ tatUs: { N: '1000111112' }, [SYNC_TABLE.ttlAttribute]: { N: String(1_001 + 3_600) } });
     });
 
-    it('limiters in two Lambdas sharing the table stay within the budget of a window', async () => {
+    it('limiters in two Lambdas sharing the table stay within the budget of a window and use all of it', async () => {
       const tableName = await freshTable();
       const clock = fakeClock(0);
       const limiterIn = () =>
@@ -76,24 +118,30 @@ describe('DynamoDB adapters of the GHL client ports', () => {
           store: new DynamoRateBudgetStore(localDynamoClient(server.endpoint), tableName),
           requests: 20,
           intervalMs: 10_000,
-          slotsPerInterval: 4,
           now: clock.now,
           sleep: clock.sleep,
-          maxWaitMs: Number.POSITIVE_INFINITY,
+          maxWaitMs: 60_000,
         });
       const times: number[] = [];
       await Promise.all(
         [limiterIn(), limiterIn()].map(async (limiter) => {
-          for (let i = 0; i < 10; i++) {
+          for (let i = 0; i < 15; i++) {
             await limiter.acquire('loc-1');
             times.push(clock.now());
           }
         }),
       );
-      expect(times).toHaveLength(20);
       expect(busiestWindow(times, 10_000)).toBeLessThanOrEqual(20);
-      // 4 per slot of 2.5 s: five slots can touch one window, 5 x 4 = 20.
-      expect(times.filter((t) => t < 2_500)).toHaveLength(4);
+      expect(times.filter((t) => t < 10_000)).toHaveLength(20);
+    });
+
+    it('a 429 seen by one Lambda pauses the others', async () => {
+      const tableName = await freshTable();
+      const clock = fakeClock();
+      const lambdaIn = () => new GhlRateLimiter({ store: new DynamoRateBudgetStore(localDynamoClient(server.endpoint), tableName), now: clock.now, sleep: clock.sleep });
+      await lambdaIn().observe('loc-1', { intervalMs: 6_000 }, 429);
+      await lambdaIn().acquire('loc-1');
+      expect(clock.sleeps).toEqual([6_000]);
     });
   });
 

@@ -58,7 +58,7 @@ export function clientFor(
     },
     secretStore,
     lock: options.lock ?? new InMemoryLock(clock.now),
-    rateBudgetStore: options.rateBudgetStore ?? new InMemoryRateBudgetStore(clock.now),
+    rateBudgetStore: options.rateBudgetStore ?? new InMemoryRateBudgetStore(),
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     now: clock.now,
     sleep: clock.sleep,

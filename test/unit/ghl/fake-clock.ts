@@ -17,6 +17,12 @@ export function fakeClock(start = Date.UTC(2026, 4, 4, 10, 0, 0)): FakeClock {
   const sleepers: { at: number; wake: () => void }[] = [];
   let scheduled = false;
 
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(wakeEarliest);
+  };
+
   const wakeEarliest = () => {
     scheduled = false;
     if (sleepers.length === 0) return;
@@ -25,6 +31,8 @@ export function fakeClock(start = Date.UTC(2026, 4, 4, 10, 0, 0)): FakeClock {
       sleepers.splice(sleepers.indexOf(sleeper), 1);
       sleeper.wake();
     }
+    // Those still asleep wake later even if the ones just woken never sleep again.
+    if (sleepers.length > 0) schedule();
   };
 
   return {
@@ -33,10 +41,7 @@ export function fakeClock(start = Date.UTC(2026, 4, 4, 10, 0, 0)): FakeClock {
       sleeps.push(ms);
       return new Promise<void>((resolve) => {
         sleepers.push({ at: time + ms, wake: resolve });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(wakeEarliest);
-        }
+        schedule();
       });
     },
     advance: (ms: number) => {
