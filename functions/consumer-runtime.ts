@@ -24,7 +24,7 @@ import { createLogger, createMetrics } from '../lib/observability.js';
 import { createRelatelClient } from '../lib/relatel/client.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { SecretCache, type SecretStore } from '../lib/secrets.js';
-import { createBatchConsumer } from '../lib/sync/consumer.js';
+import { createBatchConsumer, type InvocationClock } from '../lib/sync/consumer.js';
 import { consumerServiceName, meterGhlAnswers, observeConsumer } from '../lib/sync/observe.js';
 import { createRecordProcessor, type SyncedEventReport } from '../lib/sync/record-processor.js';
 
@@ -41,7 +41,11 @@ export interface ConsumerAdapters {
   retryPolicy?: RetryPolicy;
 }
 
-export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters): (event: SQSEvent) => Promise<SQSBatchResponse> {
+/** Pass the Lambda context: the consumer keeps its GHL requests inside the invocation's time. */
+export function buildConsumer(
+  config: ConsumerConfig,
+  adapters: ConsumerAdapters,
+): (event: SQSEvent, invocation?: InvocationClock) => Promise<SQSBatchResponse> {
   const { sqs, dynamo, secrets, logger, metrics } = adapters;
   const now = adapters.now ?? (() => new Date());
   const table = config.SYNC_TABLE_NAME;
@@ -85,9 +89,9 @@ export function buildConsumer(config: ConsumerConfig, adapters: ConsumerAdapters
       },
     }),
   });
-  return async (event) => {
+  return async (event, invocation) => {
     try {
-      return await consume(event);
+      return await consume(event, invocation);
     } finally {
       ghlAnswers.flush();
     }
@@ -125,5 +129,5 @@ export function consumerHandler(entity: Entity) {
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .handler((event) => consume(event));
+    .handler((event, context) => consume(event, context));
 }

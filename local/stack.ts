@@ -212,7 +212,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return middy<SQSEvent, SQSBatchResponse>()
         .use(injectLambdaContext(logger))
         .use(logMetrics(metrics))
-        .handler((event) => consume(event));
+        .handler((event, context) => consume(event, context));
     };
 
     const startPoller = (entity: Entity): SqsEventSource =>

@@ -13,12 +13,19 @@
  *    waits a long time: retries cannot succeed before the quota resets.
  * FIFO order is kept by Powertools' FIFO processor: a failed record fails the rest of its message
  * group in this batch, and other groups go on.
+ *
+ * Given the invocation's Lambda context, the consumer also keeps every GHL request inside the
+ * invocation's time, minus a margin for recording the outcome (ghl/transport.ts
+ * `withinTimeLimit` says why: a request sent after the runtime gave the batch up lands after
+ * newer writes of the same record). A record that runs out of time fails like any transient
+ * failure and comes back, instead of the whole batch failing at the timeout.
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
-import { errorKindOf, isSyncError, type ErrorKind } from '../errors.js';
+import { errorKindOf, isSyncError, transientError, type ErrorKind } from '../errors.js';
 import { GHL_DAILY_QUOTA_REASON } from '../ghl/errors.js';
+import { GHL_OUT_OF_TIME_REASON, withinTimeLimit } from '../ghl/transport.js';
 import { backoffDelayMs, type RetryPolicy } from '../retry.js';
 
 /** Why a record was parked, as DLQ message attributes carry it. Never personal data. */
@@ -66,7 +73,17 @@ export interface ConsumerOptions {
   quotaExhaustedDelaySeconds?: number;
   observer?: ConsumerObserver;
   random?: () => number;
+  /**
+   * Time kept back from the invocation's for what follows the last GHL request: recording a
+   * failure, the visibility change, answering. Default 1 s.
+   */
+  timeMarginMs?: number;
 }
+
+/** The part of the Lambda context the consumer reads. */
+export type InvocationClock = Pick<Context, 'getRemainingTimeInMillis'>;
+
+export const DEFAULT_TIME_MARGIN_MS = 1_000;
 
 /** SQS redelivery backoff: 1 s, 2 s, 4 s ... up to 5 minutes, jittered. */
 export const SQS_RETRY_POLICY: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 2_000, maxDelayMs: 300_000 };
@@ -75,11 +92,20 @@ export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
 }
 
-export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent, invocation?: InvocationClock) => Promise<SQSBatchResponse> {
   const retryPolicy = options.retryPolicy ?? SQS_RETRY_POLICY;
   const quotaDelay = options.quotaExhaustedDelaySeconds ?? 900;
+  const margin = options.timeMarginMs ?? DEFAULT_TIME_MARGIN_MS;
 
-  return async (event) => {
+  return async (event, invocation) => {
+    const timeLeft = invocation && (() => invocation.getRemainingTimeInMillis() - margin);
+    const run = (record: SQSRecord): Promise<ProcessedRecord> => {
+      if (timeLeft === undefined) return options.processRecord(record);
+      if (timeLeft() <= 0) {
+        return Promise.reject(transientError('Record not started: the invocation is out of time', { reason: GHL_OUT_OF_TIME_REASON }));
+      }
+      return withinTimeLimit(timeLeft, () => options.processRecord(record));
+    };
     const processor = new SqsFifoPartialProcessorAsync();
     // Self-failed records and how long each should stay invisible.
     const delays: { record: SQSRecord; seconds: number }[] = [];
@@ -92,7 +118,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent)
         throw new Error('skipped: GHL daily quota exhausted earlier in this batch');
       }
       try {
-        const result = await options.processRecord(record);
+        const result = await run(record);
         options.observer?.recordProcessed(record, result);
         return result;
       } catch (error) {
