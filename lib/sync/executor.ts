@@ -10,7 +10,8 @@
  * create fails: a later event for the record may carry another body (a newer version, a
  * delete), so it must look for what the failed attempt sent, not for what it would send itself.
  */
-import type { GhlAppointment, GhlClient, GhlNote, GhlTask } from '../ghl/client.js';
+import { permanentError, transientError } from '../errors.js';
+import type { GhlAppointment, GhlClient, GhlContactUpsertInput, GhlNote, GhlTask } from '../ghl/client.js';
 import { hashBody } from '../mapping/hash.js';
 import type { GhlOperation, IdRef } from './plan.js';
 import type { CreateInDoubt } from './state.js';
@@ -70,6 +71,10 @@ export function isCreate(operation: GhlOperation): operation is CreateOperation 
 async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef) => string): Promise<string | undefined> {
   switch (operation.op) {
     case 'contact.upsert':
+      if (operation.contactId !== undefined) {
+        await setCompanyByUpsert(ghl, operation.contactId, operation.body);
+        return undefined;
+      }
       return (await ghl.upsertContact(operation.body)).contact.id;
     case 'contact.update':
       await ghl.updateContact(operation.contactId, operation.body);
@@ -111,6 +116,30 @@ async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef
       await ghl.deleteAppointment(operation.appointmentId);
       return undefined;
   }
+}
+
+/**
+ * The upsert that sets a known contact's company (PUT cannot) must match that contact. It can
+ * only miss if the contact's e-mail and phone changed between the plan's PUT and the upsert,
+ * i.e. something else wrote the contact meanwhile; since GHL requests are kept inside their
+ * invocation's time (ghl/transport.ts withinTimeLimit), FIFO order leaves no such writer of
+ * ours, so this is the backstop, not the mechanism. A contact the upsert created is ours, made
+ * a moment ago from this event: it is deleted at once and the event fails, so its retry writes
+ * the fields again and upserts onto the right contact. One it matched belongs to someone else
+ * (it now holds this event's fields): that needs a human, so the event is parked.
+ */
+async function setCompanyByUpsert(ghl: GhlClient, contactId: string, body: GhlContactUpsertInput): Promise<void> {
+  const { created, contact } = await ghl.upsertContact(body);
+  if (contact.id === contactId) return;
+  if (created) {
+    await ghl.deleteContact(contact.id);
+    throw transientError(`Setting the company of contact ${contactId} created contact ${contact.id}, which was deleted again`, {
+      reason: 'company-upsert-created-contact',
+    });
+  }
+  throw permanentError(`Setting the company of contact ${contactId} matched another GHL contact, ${contact.id}`, {
+    reason: 'company-upsert-matched-other-contact',
+  });
 }
 
 /** The record an earlier attempt of this create left in GHL, matched by what it was created with. */

@@ -27,7 +27,12 @@ import { isOlderThanApplied, type RecordSyncState } from './state.js';
 
 /** One GHL API call, as data (bodies without locationId: the client adds it where GHL wants it). `ref: 'created'` means "the id the create op of this plan returns". */
 export type GhlOperation =
-  | { op: 'contact.upsert'; body: GhlContactUpsertInput }
+  /**
+   * With `contactId`: the contact is in GHL already and the upsert only sets what PUT cannot
+   * carry (the company), matching it by the e-mail or phone the plan's PUT just wrote. It must
+   * match that contact; the executor undoes and fails one that creates another (executor.ts).
+   */
+  | { op: 'contact.upsert'; body: GhlContactUpsertInput; contactId?: string }
   | { op: 'contact.update'; contactId: string; body: GhlUpdateContactBody }
   | { op: 'contact.delete'; contactId: string }
   | { op: 'contact.addTags'; contactId: IdRef; tags: string[] }
@@ -132,7 +137,7 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   const operations: GhlOperation[] = [];
   if (desired.fieldsHash !== last.fields) operations.push({ op: 'contact.update', contactId, body: desired.updateBody });
   // After the PUT, so upsert finds the contact by its current e-mail or phone and sets the company.
-  if (desired.hasCompany && desired.companyHash !== last.company) operations.push({ op: 'contact.upsert', body: desired.upsertBody });
+  if (desired.hasCompany && desired.companyHash !== last.company) operations.push({ op: 'contact.upsert', body: desired.upsertBody, contactId });
   if (desired.tags !== undefined) {
     const { add, remove } = diffTagsWithDoubt(state, desired.tags);
     if (add.length > 0) operations.push({ op: 'contact.addTags', contactId, tags: add });
