@@ -40,9 +40,14 @@ beforeAll(async () => {
         afterWriteTimeoutRate: 0.02,
       },
     },
-    // Failures cost retries; plenty of receives before SQS would redrive on its own.
-    queues: { visibilityTimeoutSeconds: 4, maxReceiveCount: 30 },
-    pollers: { waitTimeSeconds: 1, batchSize: 10, concurrency: 4 },
+    // Failures cost retries; plenty of receives before SQS would redrive on its own. A consumer
+    // sends GHL requests only within its function timeout (the visibility timeout here), so a
+    // batch must fit in it: with a third of GHL's answers failing a contact event takes seconds,
+    // so batches are small and the timeout long enough for one. Children wait for their contact
+    // with a backoff long enough that 30 receives outlast the contacts queue.
+    queues: { visibilityTimeoutSeconds: 10, maxReceiveCount: 30 },
+    pollers: { waitTimeSeconds: 1, batchSize: 3, concurrency: 4 },
+    retryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 500, maxDelayMs: 4_000 },
   });
   for (let i = 0; i < plan.deliveries.length; i += 8) {
     const answers = await Promise.all(plan.deliveries.slice(i, i + 8).map((event) => e2e.send(event)));

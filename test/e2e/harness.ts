@@ -67,7 +67,7 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
       GHL_RATE_LIMIT_INTERVAL_MS: '1000',
       GHL_REQUEST_TIMEOUT_MS: '1000',
       // A claim left by a crashed consumer must lapse within the test: longer than a batch may run.
-      CREATE_LEASE_MS: String((VISIBILITY_TIMEOUT_SECONDS + 1) * 1000),
+      CREATE_LEASE_MS: String(((overrides.queues?.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS) + 1) * 1000),
       ...overrides.handlerEnv,
     },
     onEvent: (event) => {
