@@ -174,7 +174,21 @@ export interface DesiredTask {
   createBody: GhlCreateTaskBody;
   /** Only the fields the event carried (Relatel has no task API to read the rest from). */
   updateBody: GhlUpdateTaskBody;
-  bodyHash: string;
+  /** Hash of the update body without `completed`, which GHL sets through its own endpoint. */
+  fieldsHash: string;
+}
+
+/**
+ * A task's bodyHash has two parts, the fields and the completion, so completing a task (the
+ * commonest change) costs the one /completed call and not a field update as well.
+ */
+export function taskBodyHash(fieldsHash: string | undefined, completed: boolean | undefined): string {
+  return `${fieldsHash ?? ''}:${completed === undefined ? '' : String(completed)}`;
+}
+
+function taskHashParts(bodyHash: string | undefined): { fields?: string; completed?: string } {
+  const [fields, completed] = (bodyHash ?? '').split(':');
+  return { ...(fields && { fields }), ...(completed && { completed }) };
 }
 
 export function planTaskSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredTask | undefined, parent: ChildContext): SyncPlan {
@@ -183,19 +197,24 @@ export function planTaskSync(event: EventFacts, state: RecordSyncState | undefin
   if (guarded) return guarded;
   if (desired === undefined) return noOp(event);
 
-  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: desired.bodyHash, ghlContactId };
+  const { completed, ...fields } = desired.updateBody;
+  const hasFields = Object.keys(fields).length > 0;
   if (state?.ghlId === undefined) {
+    const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: taskBodyHash(desired.fieldsHash, desired.createBody.completed), ghlContactId };
     return { kind: 'write', operations: [{ op: 'task.create', contactId: ghlContactId, body: desired.createBody }], creates: true, next };
   }
-  if (desired.bodyHash === state.bodyHash) return noOp(event);
   const taskId = state.ghlId;
   const contactId = state.ghlContactId ?? ghlContactId;
-  const { completed, ...fields } = desired.updateBody;
+  const last = taskHashParts(state.bodyHash);
   const operations: GhlOperation[] = [];
-  if (Object.keys(fields).length > 0) operations.push({ op: 'task.update', contactId, taskId, body: fields });
+  if (hasFields && desired.fieldsHash !== last.fields) operations.push({ op: 'task.update', contactId, taskId, body: fields });
   // Completion has its own endpoint; GHL runs its "task completed" automations from it.
-  if (completed !== undefined) operations.push({ op: 'task.complete', contactId, taskId, completed });
+  if (completed !== undefined && String(completed) !== last.completed) operations.push({ op: 'task.complete', contactId, taskId, completed });
   if (operations.length === 0) return noOp(event);
+  // A thin event (say a bare task.completed) says nothing of the fields: their hash stays.
+  const fieldsHash = hasFields ? desired.fieldsHash : last.fields;
+  const completedNow = completed ?? (last.completed === undefined ? undefined : last.completed === 'true');
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: taskBodyHash(fieldsHash, completedNow), ghlContactId };
   return { kind: 'write', operations, creates: false, next };
 }
 

@@ -16,6 +16,7 @@
 import type { Entity } from '../entities.js';
 import { permanentError, transientError } from '../errors.js';
 import type { GhlClient } from '../ghl/client.js';
+import type { GhlUpdateTaskBody } from '../ghl/types.js';
 import { mapAppointmentCancellation, mapAppointmentToCreateBody, mapAppointmentToUpdateBody } from '../mapping/appointments.js';
 import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '../mapping/calls.js';
 import type { MappingConfig } from '../mapping/config.js';
@@ -239,9 +240,15 @@ async function syncTask(payload: TaskPayload, completes: boolean, facts: EventFa
   const create = mapTaskToCreateBody(task, deps.mapping, Date.parse(facts.occurredAt));
   const update = mapTaskToUpdateBody(task, deps.mapping);
   deps.onMappingIssues?.(dedupeIssues([...create.issues, ...update.issues]));
-  const desired = facts.isDelete ? undefined : { createBody: create.body, updateBody: update.body, bodyHash: hashBody(update.body) };
+  const desired = facts.isDelete ? undefined : { createBody: create.body, updateBody: update.body, fieldsHash: taskFieldsHash(update.body) };
   const plan = planTaskSync(facts, state, desired, { ghlContactId });
   return applyPlan('tasks', relatelId, state, plan, deps);
+}
+
+/** The fields part of a task's bodyHash (see plan.ts `taskBodyHash`). */
+function taskFieldsHash(body: GhlUpdateTaskBody): string {
+  const { completed: _ownEndpoint, ...fields } = body;
+  return hashBody(fields);
 }
 
 type NotePayload = Extract<RoutedRelatelEvent, { eventType: 'note.updated' }>['payload'];
@@ -315,7 +322,7 @@ async function syncCall(call: CallPayload, facts: EventFacts, deps: SyncDependen
   const callback = mapCallToCallbackTaskBody(call, deps.mapping);
   if (callback !== undefined) {
     const taskState = await readRecordState('tasks', recordId, deps);
-    const desired = { createBody: callback.body, updateBody: callback.body, bodyHash: hashBody(callback.body) };
+    const desired = { createBody: callback.body, updateBody: callback.body, fieldsHash: taskFieldsHash(callback.body) };
     outcomes.push(await applyPlan('tasks', recordId, taskState, planTaskSync(facts, taskState, desired, { ghlContactId }), deps));
   }
   return outcomes;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   contactBodyHash,
   planAppointmentSync,
+  taskBodyHash,
   planContactSync,
   planNoteSync,
   planTaskSync,
@@ -108,19 +109,41 @@ describe('planContactSync', () => {
 
 describe('planTaskSync', () => {
   const parent = { ghlContactId: 'gc1' };
-  const desired = { createBody: { title: 'Call', dueDate: '2026-11-28T10:00:00Z', completed: false }, updateBody: { title: 'Call', completed: true }, bodyHash: 'h2' };
+  const desired = { createBody: { title: 'Call', dueDate: '2026-11-28T10:00:00Z', completed: false }, updateBody: { title: 'Call', completed: true }, fieldsHash: 'f2' };
+  const synced = (bodyHash: string): RecordSyncState => ({ entity: 'tasks', relatelId: 't1', ghlId: 'gt1', ghlContactId: 'gc1', lastOccurredAt: at(1), bodyHash, version: 1 });
 
   it('creates a task on its GHL contact', () => {
     expect(planTaskSync(upsert(1), undefined, desired, parent)).toMatchObject({ kind: 'write', creates: true, operations: [{ op: 'task.create', contactId: 'gc1' }] });
   });
 
+  it('records what it created: the fields and the completion it was created with', () => {
+    const plan = planTaskSync(upsert(1), undefined, desired, parent);
+    expect(plan.kind === 'write' && plan.next.bodyHash).toBe(taskBodyHash('f2', false));
+  });
+
   it('sends completion through its own endpoint after the field update', () => {
-    const state: RecordSyncState = { entity: 'tasks', relatelId: 't1', ghlId: 'gt1', ghlContactId: 'gc1', lastOccurredAt: at(1), bodyHash: 'h1', version: 1 };
-    const plan = planTaskSync(upsert(2), state, desired, parent);
+    const plan = planTaskSync(upsert(2), synced(taskBodyHash('f1', false)), desired, parent);
     expect(plan.kind === 'write' && plan.operations).toEqual([
       { op: 'task.update', contactId: 'gc1', taskId: 'gt1', body: { title: 'Call' } },
       { op: 'task.complete', contactId: 'gc1', taskId: 'gt1', completed: true },
     ]);
+  });
+
+  it('completes a task whose fields did not change with the one /completed call', () => {
+    const plan = planTaskSync(upsert(2), synced(taskBodyHash('f2', false)), desired, parent);
+    expect(plan.kind === 'write' && plan.operations).toEqual([{ op: 'task.complete', contactId: 'gc1', taskId: 'gt1', completed: true }]);
+    expect(plan.kind === 'write' && plan.next.bodyHash).toBe(taskBodyHash('f2', true));
+  });
+
+  it('makes no call for a task already in the state the event describes', () => {
+    expect(planTaskSync(upsert(2), synced(taskBodyHash('f2', true)), desired, parent)).toMatchObject({ kind: 'skip', reason: 'no-op' });
+  });
+
+  it('keeps the fields hash when a thin event says only that the task is completed', () => {
+    const thin = { ...desired, updateBody: { completed: true }, fieldsHash: 'hash-of-nothing' };
+    const plan = planTaskSync(upsert(2), synced(taskBodyHash('f1', false)), thin, parent);
+    expect(plan.kind === 'write' && plan.operations.map((o) => o.op)).toEqual(['task.complete']);
+    expect(plan.kind === 'write' && plan.next.bodyHash).toBe(taskBodyHash('f1', true));
   });
 
   it('deletes a task under the contact it was created on', () => {
