@@ -78,15 +78,42 @@ describe('batch consumer', () => {
     expect(visibility.map((v) => v.id)).toEqual([first.messageId, sameGroup.messageId]);
   });
 
+  it('runs message groups side by side, each in its own order', async () => {
+    // Group a's record waits for group b's: run one group after the other, this never ends.
+    let releaseA!: () => void;
+    const bStarted = new Promise<void>((resolve) => (releaseA = resolve));
+    const order: string[] = [];
+    const a1 = sqsRecord({ groupId: 'a' });
+    const a2 = sqsRecord({ groupId: 'a' });
+    const b1 = sqsRecord({ groupId: 'b' });
+    const { consume } = harness(async (record) => {
+      if (record === a1) await bStarted;
+      if (record === b1) releaseA();
+      order.push(record === a1 ? 'a1' : record === a2 ? 'a2' : 'b1');
+      return { outcome: 'synced' };
+    });
+    expect(await consume(sqsEvent(a1, a2, b1))).toEqual({ batchItemFailures: [] });
+    expect(order).toEqual(['b1', 'a1', 'a2']);
+  });
+
   it('stops touching GHL for the rest of the batch once the daily quota is exhausted', async () => {
-    const processRecord = vi.fn(async () => {
-      throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+    const a1 = sqsRecord({ groupId: 'a' });
+    const b1 = sqsRecord({ groupId: 'b' });
+    const b2 = sqsRecord({ groupId: 'b' });
+    let quotaSpent!: () => void;
+    const afterA1 = new Promise<void>((resolve) => (quotaSpent = resolve));
+    const processRecord = vi.fn(async (record: SQSRecord) => {
+      if (record === a1) {
+        setImmediate(quotaSpent);
+        throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+      }
+      if (record === b1) await afterA1;
+      return { outcome: 'synced' as const };
     });
     const { consume, visibility } = harness(processRecord);
-    const records = [sqsRecord({ groupId: 'a' }), sqsRecord({ groupId: 'b' }), sqsRecord({ groupId: 'c' })];
-    const response = await consume(sqsEvent(...records));
-    expect(response.batchItemFailures).toHaveLength(3);
-    expect(processRecord).toHaveBeenCalledTimes(1);
+    const response = await consume(sqsEvent(a1, b1, b2));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([a1.messageId, b2.messageId]);
+    expect(processRecord).not.toHaveBeenCalledWith(b2);
     expect(visibility.every((v) => v.seconds === 900)).toBe(true);
   });
 
