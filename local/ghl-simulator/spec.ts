@@ -56,7 +56,6 @@ const contactFields = {
   lastName: 'nullableString',
   name: 'nullableString',
   email: 'email',
-  gender: 'string',
   phone: 'phone',
   address1: 'nullableString',
   city: 'nullableString',
@@ -75,10 +74,11 @@ const contactFields = {
   assignedTo: 'string',
 } as const satisfies FieldsOf<GhlUpdateContactBody>;
 
-/** CreateContactDto adds locationId and companyName to UpdateContactDto. */
+/** CreateContactDto adds locationId, gender and companyName to UpdateContactDto. */
 const createContactFields = {
   ...contactFields,
   locationId: 'string',
+  gender: 'string',
   companyName: 'nullableString',
 } as const satisfies FieldsOf<GhlCreateContactBody>;
 
