@@ -5,28 +5,22 @@
  *
  * Checked: method and path exist in the spec; `Authorization: Bearer <accepted token>`;
  * `Version` of the path's family; `Accept: application/json`; JSON content type when a body
- * is sent; required body fields present, no property the spec does not list (so a
- * `locationId` where the spec has none is caught), primitive types and enums; required query
- * parameters. A failed check is recorded in `violations` AND answered as GHL would (401 for a
- * bad token or Version, 422 for a bad body), so a test sees both.
+ * is sent; required query parameters; and the body, by the GHL simulator's own rules and
+ * validator (local/ghl-simulator/spec.ts is the one place the request contract is written
+ * down): required properties present, no property the spec does not list (so a `locationId`
+ * where the spec has none is caught), types and enums. Value formats (e-mail, E.164, ISO
+ * dates) are relaxed to their JSON type: the client passes values through unchanged, so they
+ * are the mapping's business, and these tests use placeholders. A failed check is recorded in
+ * `violations` AND answered as GHL would (401 for a bad token or Version, 422 for a bad body),
+ * so a test sees both.
  *
  * Not a simulator: it keeps no records. Tests script the answers they need with `script()`.
  * The full GHL simulator of the local stack lives in local/ghl-simulator/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-const CONTACTS_VERSION = '2021-07-28';
-const CALENDARS_VERSION = '2021-04-15';
-const APPOINTMENT_STATUSES = ['new', 'confirmed', 'cancelled', 'showed', 'noshow', 'invalid'] as const;
-const MEETING_LOCATION_TYPES = ['custom', 'zoom', 'gmeet', 'phone', 'address', 'ms_teams', 'google'] as const;
-
-type FieldSpec = 'string' | 'boolean' | 'number' | 'array' | 'object' | 'any' | readonly string[];
-
-interface BodySpec {
-  required: readonly string[];
-  properties: Record<string, FieldSpec>;
-}
+import { BODY_RULES, GHL_API_VERSIONS, type ApiFamily, type BodyRule, type FieldRule } from '../../local/ghl-simulator/spec.js';
+import { isPlainObject as isObject, validateBody } from '../../local/ghl-simulator/validate.js';
 
 interface RouteContext {
   params: Record<string, string>;
@@ -39,73 +33,12 @@ interface RouteSpec {
   operation: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   pattern: string;
-  version: string;
+  family: ApiFamily;
   requiredQuery?: readonly string[];
-  body?: BodySpec;
+  body?: BodyRule;
   status: number;
   reply: (context: RouteContext) => unknown;
 }
-
-// Property lists carried from the specs' request schemas.
-const CONTACT_UPDATE_PROPERTIES: Record<string, FieldSpec> = {
-  firstName: 'string',
-  lastName: 'string',
-  name: 'string',
-  email: 'string',
-  phone: 'string',
-  address1: 'string',
-  city: 'string',
-  state: 'string',
-  postalCode: 'string',
-  website: 'string',
-  timezone: 'string',
-  dnd: 'boolean',
-  dndSettings: 'object',
-  inboundDndSettings: 'object',
-  tags: 'array',
-  customFields: 'array',
-  source: 'string',
-  dateOfBirth: 'any',
-  country: 'string',
-  assignedTo: 'string',
-};
-const CONTACT_CREATE_PROPERTIES: Record<string, FieldSpec> = {
-  ...CONTACT_UPDATE_PROPERTIES,
-  locationId: 'string',
-  gender: 'string',
-  companyName: 'string',
-};
-const TASK_PROPERTIES: Record<string, FieldSpec> = {
-  title: 'string',
-  body: 'string',
-  dueDate: 'string',
-  completed: 'boolean',
-  assignedTo: 'string',
-};
-const NOTE_PROPERTIES: Record<string, FieldSpec> = {
-  userId: 'string',
-  body: 'string',
-  title: 'string',
-  color: 'string',
-  pinned: 'boolean',
-};
-const APPOINTMENT_EDIT_PROPERTIES: Record<string, FieldSpec> = {
-  title: 'string',
-  meetingLocationType: MEETING_LOCATION_TYPES,
-  meetingLocationId: 'string',
-  overrideLocationConfig: 'boolean',
-  appointmentStatus: APPOINTMENT_STATUSES,
-  assignedUserId: 'string',
-  description: 'string',
-  address: 'string',
-  ignoreDateRange: 'boolean',
-  toNotify: 'boolean',
-  ignoreFreeSlotValidation: 'boolean',
-  rrule: 'string',
-  calendarId: 'string',
-  startTime: 'string',
-  endTime: 'string',
-};
 
 // Realistic answer bodies, shaped like the specs' response schemas.
 let sequence = 0;
@@ -162,73 +95,70 @@ const appointmentReply = (id: string, fields: Record<string, unknown> = {}) => (
 
 const ROUTES: readonly RouteSpec[] = [
   // Contacts
-  { operation: 'get-contacts', method: 'GET', pattern: '/contacts/', version: CONTACTS_VERSION, requiredQuery: ['locationId'], status: 200,
+  { operation: 'get-contacts', method: 'GET', pattern: '/contacts/', family: 'contacts', requiredQuery: ['locationId'], status: 200,
     reply: ({ query }) => ({ contacts: [contactReply(newId('c'), {}, query.get('locationId') ?? '')], count: 1 }) },
-  { operation: 'get-contacts-by-businessId', method: 'GET', pattern: '/contacts/business/:businessId', version: CONTACTS_VERSION,
+  { operation: 'get-contacts-by-businessId', method: 'GET', pattern: '/contacts/business/:businessId', family: 'contacts',
     requiredQuery: ['locationId'], status: 200,
     reply: ({ params, query }) => ({ contacts: [contactReply(newId('c'), { businessId: params.businessId }, query.get('locationId') ?? '')], count: 1 }) },
-  { operation: 'create-contact', method: 'POST', pattern: '/contacts/', version: CONTACTS_VERSION, status: 201,
-    body: { required: ['locationId'], properties: CONTACT_CREATE_PROPERTIES },
+  { operation: 'create-contact', method: 'POST', pattern: '/contacts/', family: 'contacts', status: 201,
+    body: BODY_RULES.createContact,
     reply: ({ body }) => ({ contact: contactReply(newId('c'), body, String(body.locationId)) }) },
-  { operation: 'upsert-contact', method: 'POST', pattern: '/contacts/upsert', version: CONTACTS_VERSION, status: 200,
-    body: { required: ['locationId'], properties: { ...CONTACT_CREATE_PROPERTIES, createNewIfDuplicateAllowed: 'boolean' } },
+  { operation: 'upsert-contact', method: 'POST', pattern: '/contacts/upsert', family: 'contacts', status: 200,
+    body: BODY_RULES.upsertContact,
     reply: ({ body }) => ({ new: true, contact: contactReply(newId('c'), body, String(body.locationId)), traceId: newId('t') }) },
-  { operation: 'get-contact', method: 'GET', pattern: '/contacts/:contactId', version: CONTACTS_VERSION, status: 200,
+  { operation: 'get-contact', method: 'GET', pattern: '/contacts/:contactId', family: 'contacts', status: 200,
     reply: ({ params }) => ({ contact: contactReply(params.contactId ?? '') }) },
-  { operation: 'update-contact', method: 'PUT', pattern: '/contacts/:contactId', version: CONTACTS_VERSION, status: 200,
-    body: { required: [], properties: CONTACT_UPDATE_PROPERTIES },
+  { operation: 'update-contact', method: 'PUT', pattern: '/contacts/:contactId', family: 'contacts', status: 200,
+    body: BODY_RULES.updateContact,
     reply: ({ params, body }) => ({ succeded: true, contact: contactReply(params.contactId ?? '', body) }) },
-  { operation: 'delete-contact', method: 'DELETE', pattern: '/contacts/:contactId', version: CONTACTS_VERSION, status: 200,
+  { operation: 'delete-contact', method: 'DELETE', pattern: '/contacts/:contactId', family: 'contacts', status: 200,
     reply: () => ({ succeded: true }) },
-  { operation: 'add-tags', method: 'POST', pattern: '/contacts/:contactId/tags', version: CONTACTS_VERSION, status: 201,
-    body: { required: ['tags'], properties: { tags: 'array' } }, reply: ({ body }) => ({ tags: body.tags }) },
-  { operation: 'remove-tags', method: 'DELETE', pattern: '/contacts/:contactId/tags', version: CONTACTS_VERSION, status: 200,
-    body: { required: ['tags'], properties: { tags: 'array' } }, reply: () => ({ tags: [] }) },
+  { operation: 'add-tags', method: 'POST', pattern: '/contacts/:contactId/tags', family: 'contacts', status: 201,
+    body: BODY_RULES.tags, reply: ({ body }) => ({ tags: body.tags }) },
+  { operation: 'remove-tags', method: 'DELETE', pattern: '/contacts/:contactId/tags', family: 'contacts', status: 200,
+    body: BODY_RULES.tags, reply: () => ({ tags: [] }) },
   // Tasks
-  { operation: 'get-all-tasks', method: 'GET', pattern: '/contacts/:contactId/tasks', version: CONTACTS_VERSION, status: 200,
+  { operation: 'get-all-tasks', method: 'GET', pattern: '/contacts/:contactId/tasks', family: 'contacts', status: 200,
     reply: ({ params }) => ({ tasks: [taskReply(params.contactId ?? '', newId('k'))] }) },
-  { operation: 'create-task', method: 'POST', pattern: '/contacts/:contactId/tasks', version: CONTACTS_VERSION, status: 201,
-    body: { required: ['title', 'dueDate', 'completed'], properties: TASK_PROPERTIES },
+  { operation: 'create-task', method: 'POST', pattern: '/contacts/:contactId/tasks', family: 'contacts', status: 201,
+    body: BODY_RULES.createTask,
     reply: ({ params, body }) => ({ task: taskReply(params.contactId ?? '', newId('k'), body) }) },
-  { operation: 'get-task', method: 'GET', pattern: '/contacts/:contactId/tasks/:taskId', version: CONTACTS_VERSION, status: 200,
+  { operation: 'get-task', method: 'GET', pattern: '/contacts/:contactId/tasks/:taskId', family: 'contacts', status: 200,
     reply: ({ params }) => ({ task: taskReply(params.contactId ?? '', params.taskId ?? '') }) },
-  { operation: 'update-task', method: 'PUT', pattern: '/contacts/:contactId/tasks/:taskId', version: CONTACTS_VERSION, status: 200,
-    body: { required: [], properties: TASK_PROPERTIES },
+  { operation: 'update-task', method: 'PUT', pattern: '/contacts/:contactId/tasks/:taskId', family: 'contacts', status: 200,
+    body: BODY_RULES.updateTask,
     reply: ({ params, body }) => ({ task: taskReply(params.contactId ?? '', params.taskId ?? '', body) }) },
-  { operation: 'update-task-completed', method: 'PUT', pattern: '/contacts/:contactId/tasks/:taskId/completed', version: CONTACTS_VERSION,
-    status: 200, body: { required: ['completed'], properties: { completed: 'boolean' } },
+  { operation: 'update-task-completed', method: 'PUT', pattern: '/contacts/:contactId/tasks/:taskId/completed', family: 'contacts',
+    status: 200, body: BODY_RULES.taskCompleted,
     reply: ({ params, body }) => ({ task: taskReply(params.contactId ?? '', params.taskId ?? '', body) }) },
-  { operation: 'delete-task', method: 'DELETE', pattern: '/contacts/:contactId/tasks/:taskId', version: CONTACTS_VERSION, status: 200,
+  { operation: 'delete-task', method: 'DELETE', pattern: '/contacts/:contactId/tasks/:taskId', family: 'contacts', status: 200,
     reply: () => ({ succeded: true }) },
   // Notes
-  { operation: 'get-all-notes', method: 'GET', pattern: '/contacts/:contactId/notes', version: CONTACTS_VERSION, status: 200,
+  { operation: 'get-all-notes', method: 'GET', pattern: '/contacts/:contactId/notes', family: 'contacts', status: 200,
     reply: ({ params }) => ({ notes: [noteReply(params.contactId ?? '', newId('n'))] }) },
-  { operation: 'create-note', method: 'POST', pattern: '/contacts/:contactId/notes', version: CONTACTS_VERSION, status: 201,
-    body: { required: ['body'], properties: NOTE_PROPERTIES },
+  { operation: 'create-note', method: 'POST', pattern: '/contacts/:contactId/notes', family: 'contacts', status: 201,
+    body: BODY_RULES.createNote,
     reply: ({ params, body }) => ({ note: noteReply(params.contactId ?? '', newId('n'), body) }) },
-  { operation: 'get-note', method: 'GET', pattern: '/contacts/:contactId/notes/:id', version: CONTACTS_VERSION, status: 200,
+  { operation: 'get-note', method: 'GET', pattern: '/contacts/:contactId/notes/:id', family: 'contacts', status: 200,
     reply: ({ params }) => ({ note: noteReply(params.contactId ?? '', params.id ?? '') }) },
-  { operation: 'update-note', method: 'PUT', pattern: '/contacts/:contactId/notes/:id', version: CONTACTS_VERSION, status: 200,
-    body: { required: [], properties: NOTE_PROPERTIES },
+  { operation: 'update-note', method: 'PUT', pattern: '/contacts/:contactId/notes/:id', family: 'contacts', status: 200,
+    body: BODY_RULES.updateNote,
     reply: ({ params, body }) => ({ note: noteReply(params.contactId ?? '', params.id ?? '', body) }) },
-  { operation: 'delete-note', method: 'DELETE', pattern: '/contacts/:contactId/notes/:id', version: CONTACTS_VERSION, status: 200,
+  { operation: 'delete-note', method: 'DELETE', pattern: '/contacts/:contactId/notes/:id', family: 'contacts', status: 200,
     reply: () => ({ succeded: true }) },
   // Appointments
-  { operation: 'get-appointments-for-contact', method: 'GET', pattern: '/contacts/:contactId/appointments', version: CONTACTS_VERSION,
+  { operation: 'get-appointments-for-contact', method: 'GET', pattern: '/contacts/:contactId/appointments', family: 'contacts',
     status: 200, reply: ({ params }) => ({ events: [appointmentReply(newId('e'), { contactId: params.contactId })] }) },
-  { operation: 'create-appointment', method: 'POST', pattern: '/calendars/events/appointments', version: CALENDARS_VERSION, status: 200,
-    body: {
-      required: ['calendarId', 'locationId', 'contactId', 'startTime'],
-      properties: { ...APPOINTMENT_EDIT_PROPERTIES, locationId: 'string', contactId: 'string' },
-    },
+  { operation: 'create-appointment', method: 'POST', pattern: '/calendars/events/appointments', family: 'calendars', status: 200,
+    body: BODY_RULES.createAppointment,
     reply: ({ body }) => appointmentReply(newId('e'), body) },
-  { operation: 'edit-appointment', method: 'PUT', pattern: '/calendars/events/appointments/:eventId', version: CALENDARS_VERSION,
-    status: 200, body: { required: [], properties: APPOINTMENT_EDIT_PROPERTIES },
+  { operation: 'edit-appointment', method: 'PUT', pattern: '/calendars/events/appointments/:eventId', family: 'calendars',
+    status: 200, body: BODY_RULES.updateAppointment,
     reply: ({ params, body }) => appointmentReply(params.eventId ?? '', body) },
-  { operation: 'get-appointment', method: 'GET', pattern: '/calendars/events/appointments/:eventId', version: CALENDARS_VERSION,
+  { operation: 'get-appointment', method: 'GET', pattern: '/calendars/events/appointments/:eventId', family: 'calendars',
     status: 200, reply: ({ params }) => ({ event: appointmentReply(params.eventId ?? '', { groupId: 'g1', users: [] }) }) },
-  { operation: 'delete-event', method: 'DELETE', pattern: '/calendars/events/:eventId', version: CALENDARS_VERSION, status: 201,
-    body: { required: [], properties: {} }, reply: () => ({ succeeded: true }) },
+  { operation: 'delete-event', method: 'DELETE', pattern: '/calendars/events/:eventId', family: 'calendars', status: 201,
+    body: BODY_RULES.deleteEvent, reply: () => ({ succeeded: true }) },
 ];
 
 export interface RecordedRequest {
@@ -367,15 +297,16 @@ export class SpecCheckingGhlServer {
 
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (token === undefined) return fail(401, 'no bearer Authorization header', ghlErrors.unauthorized());
-    if (request.headers.version !== route.version) {
-      return fail(401, `Version header must be ${route.version}, was ${String(request.headers.version)}`, ghlErrors.unauthorized('Version header is invalid'));
+    const version = GHL_API_VERSIONS[route.family];
+    if (request.headers.version !== version) {
+      return fail(401, `Version header must be ${version}, was ${String(request.headers.version)}`, ghlErrors.unauthorized('Version header is invalid'));
     }
     if (request.headers.accept !== 'application/json') problems.push('Accept must be application/json');
     for (const name of route.requiredQuery ?? []) if (!url.searchParams.get(name)) problems.push(`query ${name} is required`);
     if (route.body) {
       if (!(request.headers['content-type'] ?? '').startsWith('application/json')) problems.push('Content-Type must be application/json');
       if (!isObject(body)) problems.push('a JSON object body is required');
-      else problems.push(...checkBody(route.body, body));
+      else problems.push(...validateBody(typesOnly(route.body), body));
     } else if (raw.length > 0) {
       problems.push('this operation takes no body');
     }
@@ -471,31 +402,19 @@ function matchRoute(method: string, path: string): { route: RouteSpec; params: R
   return undefined;
 }
 
-function checkBody(spec: BodySpec, body: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const name of spec.required) if (body[name] === undefined) problems.push(`${name} should not be empty`);
-  for (const [name, value] of Object.entries(body)) {
-    const field = spec.properties[name];
-    if (field === undefined) {
-      problems.push(`property ${name} should not exist`);
-      continue;
-    }
-    if (!fitsField(field, value)) problems.push(`${name} must be ${typeof field === 'string' ? field : `one of ${field.join(', ')}`}`);
-  }
-  return problems;
+/** The rule with value formats relaxed to their JSON type (nullable where the spec says so). */
+function typesOnly(rule: BodyRule): BodyRule {
+  const relax = (field: FieldRule): FieldRule => (typeof field === 'string' ? (FORMAT_TYPES[field] ?? field) : field);
+  const fields = Object.fromEntries(Object.entries(rule.fields).map(([name, field]) => [name, relax(field)]));
+  return { fields, required: rule.required };
 }
 
-function fitsField(field: FieldSpec, value: unknown): boolean {
-  if (field === 'any') return true;
-  if (field === 'array') return Array.isArray(value);
-  if (field === 'object') return isObject(value);
-  if (typeof field === 'string') return typeof value === field;
-  return typeof value === 'string' && field.includes(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const FORMAT_TYPES: Partial<Record<Extract<FieldRule, string>, FieldRule>> = {
+  email: 'nullableString',
+  phone: 'nullableString',
+  isoDate: 'string',
+  isoDateTimeWithOffset: 'string',
+};
 
 function parseJsonBody(raw: string): unknown {
   if (raw === '') return undefined;
