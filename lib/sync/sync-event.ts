@@ -349,8 +349,8 @@ async function applyPlan(
     const claim = await deps.state.claimCreate(entity, relatelId, deps.now(), deps.createLeaseMs);
     if (!claim.claimed) {
       // 'exists': another worker created it since we read the state; decide again on a retry.
-      const reason = claim.reason === 'exists' ? 'state-conflict' : 'create-in-progress';
-      throw transientError(`Another worker is creating ${entity} ${relatelId}`, { reason });
+      if (claim.reason === 'exists') throw transientError(`Another worker created ${entity} ${relatelId}`, { reason: 'state-conflict' });
+      throw createInProgress(entity, relatelId, claim.state, deps);
     }
     current = claim.state;
   }
@@ -441,9 +441,7 @@ async function readRecordState(entity: Entity, relatelId: string, deps: SyncDepe
   const state = await deps.state.get(entity, relatelId);
   const doubt = state?.createInDoubt;
   if (state === undefined || doubt === undefined || state.ghlId !== undefined) return state;
-  if (isClaimFresh(state, deps.now(), deps.createLeaseMs)) {
-    throw transientError(`Another worker is creating ${entity} ${relatelId}`, { reason: 'create-in-progress' });
-  }
+  if (isClaimFresh(state, deps.now(), deps.createLeaseMs)) throw createInProgress(entity, relatelId, state, deps);
   const found = await findCreatedByKey(deps.ghl, doubt);
   const { createInDoubt: _settled, pendingCreateSince: _claim, ...rest } = state;
   if (found === undefined) return deps.state.save(rest, state.version);
@@ -452,4 +450,20 @@ async function readRecordState(entity: Entity, relatelId: string, deps: SyncDepe
   if (doubt.bodyHash !== undefined) applied.bodyHash = doubt.bodyHash;
   if (doubt.occurredAt !== undefined && !isOlderThanApplied(state, doubt.occurredAt)) applied.lastOccurredAt = doubt.occurredAt;
   return deps.state.save(applied, state.version);
+}
+
+/**
+ * A fresh claim is usually one whose holder died after GHL's write and before the state's (a
+ * crash, a failed DynamoDB write): only its expiry lets the next attempt search GHL for what it
+ * left. So the retry waits out the lease: on SQS's short backoff the event would spend its
+ * receives before then and be parked, and the record's next event would search for its own
+ * body instead, missing the orphan (a duplicate, or a delete that leaves it in GHL).
+ */
+function createInProgress(entity: Entity, relatelId: string, claim: RecordSyncState, deps: SyncDependencies) {
+  const claimedAt = Date.parse(claim.pendingCreateSince ?? '');
+  const leaseLeftMs = Number.isNaN(claimedAt) ? undefined : Math.max(0, claimedAt + deps.createLeaseMs - deps.now().getTime());
+  return transientError(`Another worker is creating ${entity} ${relatelId}`, {
+    reason: 'create-in-progress',
+    ...(leaseLeftMs !== undefined && { retryAfterMs: leaseLeftMs }),
+  });
 }
