@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * THE table of what flows through the sync: entities, the Relatel event types that feed each,
  * and the names of their queues. The webhook, the consumers, infra/ and local/ all read it,
@@ -59,17 +61,29 @@ export function routeOf(type: RoutedEventType): EventRoute {
 export function messageGroupIdFieldOf(type: RoutedEventType, payload: Readonly<Record<string, unknown>>): string {
   if (type === 'call.ended') {
     const remoteNumber = payload.direction === 'outbound' || payload.direction === 'out' ? 'to_number' : 'from_number';
-    // A hidden caller has no number: such a call orders with nothing else, and must not be
-    // refused (Relatel would resend it forever).
-    return payload[remoteNumber] === '' ? 'call_uuid' : remoteNumber;
+    // A hidden caller has no number (or only a word like "anonymous"): such a call orders with
+    // nothing else, and must not be refused (Relatel would resend it forever).
+    const digits = typeof payload[remoteNumber] === 'string' ? payload[remoteNumber].replace(/\D/g, '') : undefined;
+    return digits === '' ? 'call_uuid' : remoteNumber;
   }
   return EVENT_ROUTES[type].entity === 'contacts' ? 'id' : 'contact_id';
 }
 
 /** The MessageGroupId of an event (see above); undefined when the payload lacks a usable value. */
 export function messageGroupIdOf(type: RoutedEventType, payload: Readonly<Record<string, unknown>>): string | undefined {
-  const value = payload[messageGroupIdFieldOf(type, payload)];
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  const field = messageGroupIdFieldOf(type, payload);
+  const value = payload[field];
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  return field === 'from_number' || field === 'to_number' ? phoneNumberGroupId(String(value)) : String(value);
+}
+
+/**
+ * A phone number as a message group id: hashed, because SQS shows group ids in its console, its
+ * APIs and every DLQ listing, and a phone number is personal data. Digits only, so the spellings
+ * Relatel may use for one number (`4571999999`, `+45 71 99 99 99`) share one group.
+ */
+export function phoneNumberGroupId(number: string): string {
+  return `tel-${createHash('sha256').update(number.replace(/\D/g, '')).digest('hex').slice(0, 32)}`;
 }
 
 /** Default prefix of every AWS resource name; a deployment may pick its own. */

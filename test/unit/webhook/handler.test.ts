@@ -1,7 +1,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROUTED_EVENT_TYPES, routeOf, type RoutedEventType } from '../../../lib/entities.js';
+import { phoneNumberGroupId, ROUTED_EVENT_TYPES, routeOf, type RoutedEventType } from '../../../lib/entities.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../../lib/ingest/webhook.js';
 import {
   apiGatewayEvent,
@@ -51,7 +51,7 @@ const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? 'null') 
 /** Each event type with the payload field that names its contact set to a recognisable value. */
 function eventForRouting(type: RoutedEventType) {
   const payload = relatelPayloadFor(type);
-  if (type === 'call.ended') return { event: relatelEvent(type, { payload }), groupId: DANISH_NUMBER };
+  if (type === 'call.ended') return { event: relatelEvent(type, { payload }), groupId: phoneNumberGroupId(DANISH_NUMBER) };
   const field = routeOf(type).entity === 'contacts' ? 'id' : 'contact_id';
   return { event: relatelEvent(type, { payload: { ...payload, [field]: 9001 } }), groupId: '9001' };
 }
@@ -78,7 +78,7 @@ describe('webhook handler: routing', () => {
   it('groups an outbound call by the number called', async () => {
     const event = relatelEvent('call.ended', { payload: relatelCall({ direction: 'outbound', from_number: '4570203040', to_number: '4522334455' }) });
     await invoke(signedApiGatewayEvent(event));
-    expect(sentMessages()[0]?.MessageGroupId).toBe('4522334455');
+    expect(sentMessages()[0]?.MessageGroupId).toBe(phoneNumberGroupId('4522334455'));
   });
 });
 
