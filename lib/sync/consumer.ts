@@ -109,11 +109,21 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     const delays: { record: SQSRecord; seconds: number }[] = [];
     let quotaExhausted = false;
 
+    const park = async (record: SQSRecord, error: unknown): Promise<ProcessedRecord> => {
+      await options.parker.park(record, describeFailure(error, receiveCountOf(record)));
+      options.observer?.recordFailed(record, error, 'parked');
+      return { outcome: 'skipped', detail: 'parked' };
+    };
+
     const handleRecord = async (record: SQSRecord): Promise<ProcessedRecord> => {
       if (quotaExhausted) {
+        const error = transientError('Not started: GHL daily quota exhausted earlier in this batch', { reason: GHL_DAILY_QUOTA_REASON });
+        // Waiting for the quota spends receives too: on the last one, park with the reason
+        // rather than let SQS move the record to the DLQ without one.
+        if (receiveCountOf(record) >= options.maxReceiveCount) return park(record, error);
         delays.push({ record, seconds: quotaDelay });
-        options.observer?.recordFailed(record, undefined, 'quota-wait');
-        throw new Error('skipped: GHL daily quota exhausted earlier in this batch');
+        options.observer?.recordFailed(record, error, 'quota-wait');
+        throw error;
       }
       try {
         const result = await run(record);
@@ -124,15 +134,12 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
         const receiveCount = receiveCountOf(record);
         if (isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON) {
           quotaExhausted = true;
+          if (receiveCount >= options.maxReceiveCount) return park(record, error);
           delays.push({ record, seconds: quotaDelay });
           options.observer?.recordFailed(record, error, 'quota-wait');
           throw error;
         }
-        if (kind === 'permanent' || receiveCount >= options.maxReceiveCount) {
-          await options.parker.park(record, describeFailure(error, receiveCount));
-          options.observer?.recordFailed(record, error, 'parked');
-          return { outcome: 'skipped', detail: 'parked' };
-        }
+        if (kind === 'permanent' || receiveCount >= options.maxReceiveCount) return park(record, error);
         const hinted = isSyncError(error) ? error.retryAfterMs : undefined;
         const delayMs = Math.max(hinted ?? 0, backoffDelayMs(receiveCount, retryPolicy, options.random));
         delays.push({ record, seconds: Math.min(43_200, Math.max(1, Math.ceil(delayMs / 1000))) });

@@ -117,6 +117,27 @@ describe('batch consumer', () => {
     expect(visibility.every((v) => v.seconds === 900)).toBe(true);
   });
 
+  it('parks a record waiting for the daily quota on its last receive, with the quota as reason', async () => {
+    const spender = sqsRecord({ groupId: 'a', receiveCount: 2 });
+    const before = sqsRecord({ groupId: 'b', receiveCount: 2 });
+    const last = sqsRecord({ groupId: 'b', receiveCount: 3 });
+    let quotaSpent!: () => void;
+    const afterSpender = new Promise<void>((resolve) => (quotaSpent = resolve));
+    const processRecord = vi.fn(async (record: SQSRecord) => {
+      if (record === spender) {
+        setImmediate(quotaSpent);
+        throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+      }
+      await afterSpender;
+      return { outcome: 'synced' as const };
+    });
+    const { consume, parked } = harness(processRecord, 3);
+    const response = await consume(sqsEvent(spender, before, last));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([spender.messageId]);
+    expect(processRecord).not.toHaveBeenCalledWith(last);
+    expect(parked.map((p) => [p.record.messageId, p.failure.reason])).toEqual([[last.messageId, GHL_DAILY_QUOTA_REASON]]);
+  });
+
   it('keeps an unexpected error message out of the DLQ attributes', async () => {
     const { consume, parked } = harness(async () => {
       throw new TypeError('cannot read anna@example.com');
