@@ -6,7 +6,7 @@
  * GHL's validation messages can echo submitted values (emails, phones, names), and these
  * messages end up in logs and DLQ attributes.
  */
-import { authError, permanentError, transientError, type SyncError } from '../errors.js';
+import { authError, isSyncError, permanentError, transientError, type SyncError } from '../errors.js';
 import { redactPersonalData } from '../observability.js';
 
 export const GHL_DAILY_QUOTA_REASON = 'ghl-daily-quota-exhausted';
@@ -133,3 +133,23 @@ function propertyNameOf(message: string): string | undefined {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Whether GHL may have applied the request that failed. A 4xx answer (429 included) means GHL
+ * refused it before writing anything; a 5xx, a timeout or a connection lost after sending may
+ * hide a write that happened (the answer was lost, not the request). Failures without a GHL
+ * status (a wait for the rate budget, an invocation out of time) carry reasons that say the
+ * request was never sent.
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  if (!isSyncError(error)) return true;
+  if (error.status !== undefined) return error.status === 408 || error.status >= 500;
+  return !NEVER_SENT_REASONS.has(error.reason);
+}
+
+/** The shared rate budget would have made the request wait longer than a consumer may. */
+export const GHL_RATE_BUDGET_WAIT_REASON = 'ghl-rate-budget-wait';
+/** The invocation's time ran out before the request was sent. */
+export const GHL_OUT_OF_TIME_REASON = 'invocation-out-of-time';
+
+const NEVER_SENT_REASONS = new Set([GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, GHL_OUT_OF_TIME_REASON]);

@@ -15,7 +15,7 @@
  */
 import { transientError } from '../errors.js';
 import { sleep as realSleep } from '../retry.js';
-import { GHL_DAILY_QUOTA_REASON, type GhlRateLimitHeaders } from './errors.js';
+import { GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, type GhlRateLimitHeaders } from './errors.js';
 
 /**
  * The shared schedule of each location: one theoretical arrival time (`tat`, epoch µs) per key.
@@ -78,7 +78,7 @@ export interface GhlRateLimiterOptions {
 
 export const DEFAULT_RATE_BUDGET = { requests: 90, intervalMs: 10_000 } as const;
 /** A request that would wait longer than maxWaitMs goes back to its queue with this reason. */
-export const RATE_BUDGET_WAIT_REASON = 'ghl-rate-budget-wait';
+export const RATE_BUDGET_WAIT_REASON = GHL_RATE_BUDGET_WAIT_REASON;
 /** GHL's burst limit, assumed when an answer carries no X-RateLimit-Max. */
 const GHL_BURST_LIMIT = 100;
 /**

@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isSyncError, transientError } from '../errors.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { GhlCredentialSource, GhlAccess } from './credentials.js';
-import { GHL_DAILY_QUOTA_REASON, ghlErrorFromAnswer, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
+import { GHL_DAILY_QUOTA_REASON, GHL_OUT_OF_TIME_REASON, ghlErrorFromAnswer, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
 import { exchange, type FetchFn, type HttpAnswer } from './http.js';
 import type { GhlRateLimiter } from './rate-limiter.js';
 import { GHL_API_VERSIONS } from './types.js';
@@ -37,7 +37,7 @@ export interface GhlRequest {
 }
 
 /** Why a request was not sent: the invocation it belongs to has no time left (see `withinTimeLimit`). */
-export const GHL_OUT_OF_TIME_REASON = 'invocation-out-of-time';
+export { GHL_OUT_OF_TIME_REASON };
 
 /** Milliseconds the current invocation may still spend talking to GHL. */
 export type TimeLeft = () => number;

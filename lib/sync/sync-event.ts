@@ -16,6 +16,7 @@
 import type { Entity } from '../entities.js';
 import { permanentError, transientError } from '../errors.js';
 import type { GhlClient } from '../ghl/client.js';
+import { mayHaveBeenApplied } from '../ghl/errors.js';
 import type { GhlUpdateTaskBody } from '../ghl/types.js';
 import { mapAppointmentCancellation, mapAppointmentToCreateBody, mapAppointmentToUpdateBody } from '../mapping/appointments.js';
 import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '../mapping/calls.js';
@@ -360,7 +361,7 @@ async function applyPlan(
   try {
     result = await executeOperations(deps.ghl, plan.operations, { mayHaveCreated, onCreated: (id) => (createdId = id) });
   } catch (error) {
-    await recordFailure(current, plan, createdId, deps);
+    await recordFailure(current, plan, createdId, error, deps);
     throw error;
   }
 
@@ -378,7 +379,8 @@ async function applyPlan(
  * What a failed plan leaves in the state, so the next event for the record (this one retried,
  * or another: a newer version, a delete, possibly after this one was parked) decides on what
  * GHL may hold now rather than on what the state knew before:
- *  - a create that failed may still have reached GHL (a 5xx or no answer after GHL wrote it):
+ *  - a create GHL refused (a 4xx) or that was never sent leaves nothing behind: the claim goes;
+ *  - a create that failed otherwise may still have reached GHL (a 5xx or no answer after GHL wrote it):
  *    the claim is released, so the retry need not wait out the lease, but kept visible (an
  *    expired pendingCreateSince) with what the create sent, hashed (createInDoubt), so the
  *    next event finds the record (readRecordState);
@@ -395,6 +397,7 @@ async function recordFailure(
   claimed: RecordSyncState,
   plan: Extract<SyncPlan, { kind: 'write' }>,
   createdId: string | undefined,
+  error: unknown,
   deps: SyncDependencies,
 ): Promise<void> {
   const touchedTags = plan.operations.flatMap((op) => (op.op === 'contact.addTags' || op.op === 'contact.removeTags' ? op.tags : []));
@@ -403,7 +406,11 @@ async function recordFailure(
   let next: RecordSyncState = { ...claimed };
   // The body may be half written: the last written hash no longer says what GHL holds.
   if (touchedBody) delete next.bodyHash;
-  if (plan.creates && createdId === undefined) {
+  if (plan.creates && createdId === undefined && !mayHaveBeenApplied(error)) {
+    // GHL refused the create (a 4xx) or it was never sent: nothing to search for later.
+    const { pendingCreateSince: _claim, createInDoubt: _doubt, ...released } = next;
+    next = released;
+  } else if (plan.creates && createdId === undefined) {
     const create = plan.operations[0];
     const doubt: CreateInDoubt | undefined =
       create !== undefined && isCreate(create)
