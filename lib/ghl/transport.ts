@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isSyncError, transientError } from '../errors.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { GhlCredentialSource, GhlAccess } from './credentials.js';
-import { GHL_DAILY_QUOTA_REASON, GHL_OUT_OF_TIME_REASON, ghlErrorFromAnswer, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
+import { GHL_DAILY_QUOTA_REASON, GHL_OUT_OF_TIME_REASON, ghlErrorFromAnswer, mayHaveBeenApplied, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
 import { exchange, type FetchFn, type HttpAnswer } from './http.js';
 import type { GhlRateLimiter } from './rate-limiter.js';
 import { GHL_API_VERSIONS } from './types.js';
@@ -104,7 +104,7 @@ export class GhlTransport {
         error.reason !== GHL_DAILY_QUOTA_REASON &&
         error.reason !== GHL_OUT_OF_TIME_REASON &&
         (error.retryAfterMs ?? 0) <= maxWait &&
-        (request.createsRecord !== true || error.status === 429),
+        (request.createsRecord !== true || !mayHaveBeenApplied(error)),
       delayHintMs: (error) => (isSyncError(error) ? error.retryAfterMs : undefined),
       // A backoff never outlasts the invocation: the attempt after it would not be sent anyway.
       sleep: (ms) => sleep(Math.max(0, Math.min(ms, timeLeftMs()))),
