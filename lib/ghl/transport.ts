@@ -30,8 +30,9 @@ export interface GhlRequest {
   /**
    * A POST that creates a record (task, note, appointment, contact without upsert). Retrying it
    * after a timeout or a 5xx could create it twice (GHL may have written it before failing), so
-   * it is retried in process only after a 429, which GHL answers before doing anything; the
-   * caller's next attempt searches for the record before creating it again.
+   * it is retried in process only when GHL cannot have applied it (a 429, which GHL answers
+   * before doing anything, or a request never sent); the caller's next attempt searches for
+   * the record before creating it again.
    */
   createsRecord?: boolean;
 }
