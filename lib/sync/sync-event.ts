@@ -312,7 +312,9 @@ async function syncCall(call: CallPayload, facts: EventFacts, deps: SyncDependen
     // Counted, not parked: a human could do nothing with it either.
     if (party.phone === undefined) return [{ entity: 'notes', relatelId: recordId, result: 'no-party', ghlCalls: 0 }];
     ghlCalls += 1;
-    ghlContactId = (await deps.ghl.upsertContact({ phone: party.phone, source: deps.mapping.contacts.source })).contact.id;
+    // The phone alone: upsert overwrites what it sends on a GHL contact it matches, and a
+    // caller GHL already knows keeps its own source (say, the ad it came from).
+    ghlContactId = (await deps.ghl.upsertContact({ phone: party.phone })).contact.id;
   }
 
   const note = mapCallToNoteBody(call, deps.mapping);

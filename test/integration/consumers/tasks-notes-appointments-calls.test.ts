@@ -83,12 +83,13 @@ describe('task, appointment and call events', () => {
     expect(h.ghl.state.tasks(ghlContactId())).toHaveLength(1);
   });
 
-  it('logs a call from a number GHL already has on that GHL contact, without a duplicate', async () => {
-    const existing = h.ghl.seedContact({ phone: '+4522334455', firstName: 'Ukendt' });
+  it('logs a call from a number GHL already has on that GHL contact, without a duplicate, keeping its source', async () => {
+    const existing = h.ghl.seedContact({ phone: '+4522334455', firstName: 'Ukendt', source: 'Facebook ad' });
 
     await h.sync(relatelEvent('call.ended', { payload: relatelCall({ from_number: '4522334455', from_contact: null }) }));
 
     expect(h.ghl.state.contacts().map((c) => c.id)).toEqual([existing.id]);
+    expect(h.ghl.state.contacts()[0]?.source).toBe('Facebook ad');
     expect(h.ghl.state.notes(existing.id)).toMatchObject([{ body: expect.stringMatching(/^Inbound call from \+45/) }]);
   });
 });
