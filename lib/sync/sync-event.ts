@@ -156,8 +156,9 @@ function desiredContact(contact: ContactPayload, state: RecordSyncState | undefi
   const update = mapContactToUpdateBody(contact, deps.mapping);
   deps.onMappingIssues?.(dedupeIssues([...upsert.issues, ...update.issues]));
   // Relatel's REST API has no tags: a hydrated contact (or a payload without tags) leaves the
-  // synced tags alone, except that a new contact gets the configured fixed tag.
-  const tagsKnown = contact.tags != null || state?.ghlId === undefined;
+  // synced tags alone, except that a contact whose tags were never synced gets the configured
+  // fixed tag (a new one, or one whose create succeeded but whose tag call failed).
+  const tagsKnown = contact.tags != null || state?.tags === undefined;
   return {
     upsertBody: withoutLocation(upsert.body),
     updateBody: update.body,

@@ -58,3 +58,33 @@ describe('mayHaveBeenApplied', () => {
     expect(mayHaveBeenApplied(error)).toBe(expected);
   });
 });
+
+describe('a contact created in GHL whose tag call failed', () => {
+  it('still gets the configured fixed tag from its next event, even one that carries no tags', async () => {
+    const state = new InMemorySyncStateStore();
+    const added: string[][] = [];
+    let tagCalls = 0;
+    const ghl = new Proxy({} as GhlClient, {
+      get: (_target, name) => async (...args: unknown[]) => {
+        if (name === 'upsertContact') return { created: true, contact: { id: 'ghl-5' } };
+        if (name === 'updateContact') return { id: 'ghl-5' };
+        if (name === 'addTags') {
+          tagCalls += 1;
+          if (tagCalls === 1) throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+          added.push(args[1] as string[]);
+          return args[1];
+        }
+        throw new Error(`unexpected GHL call: ${String(name)}`);
+      },
+    });
+    const deps = { state, ghl, mapping: parseMappingConfig({ contacts: { tag: 'relatel' } }), now: () => NOW, createLeaseMs: 600_000 };
+    const created = routed(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: { id: 5, name: 'Mette Hansen' } }));
+    await expect(syncEvent(created, deps)).rejects.toMatchObject({ reason: 'ghl-503' });
+
+    const updated = routed(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: { id: 5, name: 'Mette Jensen' } }));
+    await syncEvent(updated, deps);
+
+    expect(added).toEqual([['relatel']]);
+    expect((await state.get('contacts', '5'))?.tags).toEqual(['relatel']);
+  });
+});
