@@ -1,4 +1,4 @@
-/** A create GHL refused leaves nothing in doubt; one whose answer was lost does. */
+/** What a failed create leaves behind: nothing in doubt when GHL refused it, a search when its answer was lost, tags still owed. */
 import { describe, expect, it } from 'vitest';
 import { permanentError, transientError } from '../../../lib/errors.js';
 import { validateRelatelEvent, type RoutedRelatelEvent } from '../../../lib/events/validate.js';
