@@ -1,18 +1,10 @@
 /** The contacts consumer against the GHL simulator: linking, deletes and thin payloads. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelatelClient } from '../../../lib/relatel/client.js';
 import { relatelContact, relatelEvent } from '../../factories/relatel-events.js';
-import { ghlRequests, startConsumerHarness, type ConsumerHarness, type HarnessOptions } from './harness.js';
+import { ghlRequests, harnessPerTest } from './harness.js';
 
-const running: ConsumerHarness[] = [];
-async function harness(options: HarnessOptions = {}) {
-  const h = await startConsumerHarness(options);
-  running.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((h) => h.stop()));
-});
+const harness = harnessPerTest();
 
 describe('contacts consumer', () => {
   it('links a contact that is already in GHL with the same e-mail instead of duplicating it, keeping its GHL tags', async () => {

@@ -1,18 +1,10 @@
 /** The consumers when GHL misbehaves: rate limits, rejections, revoked tokens, answers lost after a write. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InMemorySecretStore, SecretStore } from '../../../lib/secrets.js';
 import { relatelAppointment, relatelContact, relatelEvent, relatelNote, relatelTask } from '../../factories/relatel-events.js';
-import { GHL_SECRET_ID, ghlRequests, startConsumerHarness, type ConsumerHarness, type HarnessOptions } from './harness.js';
+import { GHL_SECRET_ID, ghlRequests, harnessPerTest } from './harness.js';
 
-const running: ConsumerHarness[] = [];
-async function harness(options: HarnessOptions = {}) {
-  const h = await startConsumerHarness(options);
-  running.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((h) => h.stop()));
-});
+const harness = harnessPerTest();
 
 /** Three contacts, each with a task and a note. */
 function busyMorning() {

@@ -11,6 +11,7 @@
  * clock moved past their visibility delay, until every queue is empty, the way SQS would.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { afterEach } from 'vitest';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { messageGroupIdOf, queueName, routeOf, DEFAULT_MAX_RECEIVE_COUNT, type Entity, type RoutedEventType } from '../../../lib/entities.js';
@@ -80,6 +81,19 @@ export interface ConsumerHarness {
   /** Fresh sync state and GHL, same client: for property tests that run many cases. */
   reset(): void;
   stop(): Promise<void>;
+}
+
+/** A harness per test, stopped after each test of the file that calls this. */
+export function harnessPerTest(): (options?: HarnessOptions) => Promise<ConsumerHarness> {
+  const running: ConsumerHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((h) => h.stop()));
+  });
+  return async (options = {}) => {
+    const h = await startConsumerHarness(options);
+    running.push(h);
+    return h;
+  };
 }
 
 export async function startConsumerHarness(options: HarnessOptions = {}): Promise<ConsumerHarness> {
