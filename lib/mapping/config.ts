@@ -66,7 +66,7 @@ export const mappingConfigSchema = z.strictObject({
     z.strictObject({
       /** Title of a task that has none in Relatel (GHL requires one). */
       defaultTitle: z._default(nonEmpty(), 'Relatel task'),
-      /** A task without a due date is due this many hours after it is first synced (GHL requires one). */
+      /** A task without a due date is due this many hours after its event's occurred_at (GHL requires one). */
       defaultDueInHours: z._default(z.number().check(z.int(), z.positive()), 24),
     }),
   ),

@@ -16,10 +16,13 @@ import { ghlUserOf } from './users.js';
 
 const HOUR_MS = 3_600_000;
 
-/** `now`: when the sync handles the event (epoch ms or Date); only used for the default due date. */
-export function mapTaskToCreateBody(task: RelatelTaskRecord, config: MappingConfig, now: number | Date): Mapped<GhlCreateTaskBody> {
+/**
+ * `dueFrom` (epoch ms or Date): where a missing due date counts from. The sync passes the event's
+ * occurred_at, so every attempt at one create builds the same body.
+ */
+export function mapTaskToCreateBody(task: RelatelTaskRecord, config: MappingConfig, dueFrom: number | Date): Mapped<GhlCreateTaskBody> {
   const issues: MappingIssue[] = [];
-  const dueAt = dueAtOf(task, config, issues) ?? Number(now) + config.tasks.defaultDueInHours * HOUR_MS;
+  const dueAt = dueAtOf(task, config, issues) ?? Number(dueFrom) + config.tasks.defaultDueInHours * HOUR_MS;
   const body = withoutUndefined<GhlCreateTaskBody>({
     title: presentLine(task.title) ?? config.tasks.defaultTitle,
     body: presentText(task.description),
