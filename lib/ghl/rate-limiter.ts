@@ -77,8 +77,6 @@ export interface GhlRateLimiterOptions {
 }
 
 export const DEFAULT_RATE_BUDGET = { requests: 90, intervalMs: 10_000 } as const;
-/** A request that would wait longer than maxWaitMs goes back to its queue with this reason. */
-export const RATE_BUDGET_WAIT_REASON = GHL_RATE_BUDGET_WAIT_REASON;
 /** GHL's burst limit, assumed when an answer carries no X-RateLimit-Max. */
 const GHL_BURST_LIMIT = 100;
 /**
@@ -172,13 +170,13 @@ export class GhlRateLimiter {
       if (tat !== undefined) this.lastSeenTatUs.set(key, tat);
       if (tat !== undefined && tat > horizonUs) {
         throw transientError('GHL rate budget: the next free send time is further away than a request may wait', {
-          reason: RATE_BUDGET_WAIT_REASON,
+          reason: GHL_RATE_BUDGET_WAIT_REASON,
           retryAfterMs: Math.ceil((tat - nowUs) / 1000),
         });
       }
     }
     throw transientError('GHL rate budget: lost every race for a send time', {
-      reason: RATE_BUDGET_WAIT_REASON,
+      reason: GHL_RATE_BUDGET_WAIT_REASON,
       retryAfterMs: Math.ceil(this.emissionUs / 1000),
     });
   }

@@ -40,17 +40,6 @@ export interface CheckpointStore {
   save(name: string, checkpoint: BackfillCheckpoint): Promise<void>;
 }
 
-export class InMemoryCheckpointStore implements CheckpointStore {
-  readonly saved = new Map<string, BackfillCheckpoint>();
-  async load(name: string) {
-    const checkpoint = this.saved.get(name);
-    return checkpoint === undefined ? undefined : { ...checkpoint };
-  }
-  async save(name: string, checkpoint: BackfillCheckpoint) {
-    this.saved.set(name, { ...checkpoint });
-  }
-}
-
 export interface BackfillClock {
   now(): Date;
   sleep(ms: number): Promise<void>;
