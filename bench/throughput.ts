@@ -117,6 +117,7 @@ export async function runStackBench(options: { budget?: number; concurrency?: nu
     const rss = sampleRss();
     const started = performance.now();
     await sendAll(e2e, workload.deliveries, 8);
+    const sentMs = performance.now() - started;
     await e2e.drained(300_000);
     const drainMs = performance.now() - started;
     const peakRssMiB = rss.stop();
@@ -134,7 +135,9 @@ export async function runStackBench(options: { budget?: number; concurrency?: nu
     }
 
     options.progress?.(`ours: ${JSON.stringify(ours)} ${JSON.stringify(e2e.simulator.state.counters().byOperation)}`);
+    options.progress?.(`all deliveries sent after ${Math.round(sentMs)} ms`);
     options.progress?.(`GHL requests per second: ${requestsPerSecond(e2e.simulator.state.requests()).join(' ')}`);
+    options.progress?.(`contact requests per second: ${requestsPerSecond(e2e.simulator.state.requests().filter((r) => /^(contacts|tags)\./.test(r.operation))).join(' ')}`);
     // Run 5: no rate pressure (limit and budget far above the traffic), paced deliveries.
     e2e.simulator.setRateLimit({ maxPerInterval: 10_000 });
     const latency = await measureLatency(e2e, processed);
