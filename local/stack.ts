@@ -26,7 +26,7 @@ import { RELATEL_DELIVERY_ID_HEADER } from '../lib/events/signature.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { SyncedEventReport } from '../lib/sync/record-processor.js';
-import { localAwsEnv, localDynamoClient, localSqsClient, startLocalAws, type LocalAws } from './aws/local-aws.js';
+import { localAwsEnv, localDynamoClient, localSqsClient, startLocalAws, type LocalAwsEndpoints } from './aws/local-aws.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './aws/resources.js';
 import type { LocalSettings } from './config.js';
 import { WEBHOOK_PATH } from './config.js';
@@ -47,6 +47,11 @@ export const DEFAULT_STATE_DIR = resolve(fileURLToPath(new URL('..', import.meta
 
 export interface LocalStackOptions {
   settings: LocalSettings;
+  /**
+   * AWS services already running (e.g. in another process, with the queues and table created):
+   * the stack uses them and neither starts nor stops them. `queues` must then describe them.
+   */
+  aws?: LocalAwsEndpoints;
   /** Where the secrets file is written; a test passes its own temporary directory. */
   stateDir?: string;
   /** Queue attributes; MAX_RECEIVE_COUNT given to the consumers follows maxReceiveCount. */
@@ -90,7 +95,7 @@ export interface LocalConsumer {
 export interface LocalStack {
   /** POST Relatel webhooks here. */
   readonly webhookUrl: string;
-  readonly aws: LocalAws;
+  readonly aws: LocalAwsEndpoints;
   /** The simulator, unless a real GHL is configured. */
   readonly simulator?: GhlSimulator;
   readonly ghlBaseUrl: string;
@@ -98,7 +103,7 @@ export interface LocalStack {
   /** The environment the handlers were configured from (no secret values: those are in the file). */
   readonly handlerEnv: Readonly<Record<string, string>>;
   readonly consumers: Readonly<Record<Entity, LocalConsumer>>;
-  /** Stops pollers (letting in-flight batches finish), the HTTP API, the simulator and AWS. */
+  /** Stops pollers (letting in-flight batches finish), the HTTP API, the simulator and AWS (if it started them). */
   stop(): Promise<void>;
 }
 
@@ -113,13 +118,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const maxReceiveCount = options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
     const visibilityTimeoutSeconds = options.queues?.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
-    const aws = await startLocalAws({
-      sqsPort: settings.sqsPort,
-      dynamoPort: settings.dynamoPort,
-      maxReceiveCount,
-      visibilityTimeoutSeconds,
-    });
-    cleanups.push(() => aws.stop());
+    const startOwnAws = async () => {
+      const started = await startLocalAws({ sqsPort: settings.sqsPort, dynamoPort: settings.dynamoPort, maxReceiveCount, visibilityTimeoutSeconds });
+      cleanups.push(() => started.stop());
+      return started;
+    };
+    const aws = options.aws ?? (await startOwnAws());
 
     const ghl = await startGhl(settings, options.simulator);
     if (ghl.simulator) cleanups.push(() => ghl.simulator?.stop());

@@ -64,6 +64,12 @@ export interface LocalAws {
   stop(): Promise<void>;
 }
 
+/** Where running local AWS services answer (this process's or another's): all a client needs. */
+export type LocalAwsEndpoints = Pick<LocalAws, 'region' | 'queues' | 'tableName'> & {
+  readonly sqs: Pick<LocalServer, 'endpoint'>;
+  readonly dynamodb: Pick<LocalServer, 'endpoint'>;
+};
+
 /** Starts both servers and creates every queue, DLQ and the sync table. */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const sqs = await startLocalSqs(options.sqsPort ?? DEFAULT_SQS_PORT);
@@ -99,7 +105,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
  * URLs, the table name, endpoints, dummy credentials and region. Merge it into process.env
  * before the handler module creates its SDK clients.
  */
-export function localAwsEnv(aws: Pick<LocalAws, 'sqs' | 'dynamodb' | 'region' | 'queues' | 'tableName'>): Record<string, string> {
+export function localAwsEnv(aws: LocalAwsEndpoints): Record<string, string> {
   const queueUrls = ENTITIES.flatMap((entity) => [
     [queueUrlEnvVar(entity), aws.queues[entity].queueUrl],
     [deadLetterQueueUrlEnvVar(entity), aws.queues[entity].deadLetterQueueUrl],
