@@ -18,6 +18,7 @@ import {
   eventAnswer,
   eventListAnswer,
   ghlAppointmentSchema,
+  locationAnswer,
   noteAnswer,
   noteListAnswer,
   tagsAnswer,
@@ -59,6 +60,12 @@ export interface GhlUpsertContactResult {
   contact: GhlContact;
 }
 
+/** The location (sub-account) settings the sync depends on. */
+export interface GhlLocationSettings {
+  /** GHL's "Allow Duplicate Contact"; undefined when GHL does not say. */
+  allowDuplicateContact?: boolean;
+}
+
 /** Deletes are idempotent: a record that is already gone (404) is not an error. */
 export type GhlDeleteOutcome = 'deleted' | 'already-deleted';
 
@@ -81,6 +88,12 @@ export interface GhlContactList {
 }
 
 export interface GhlClient {
+  /**
+   * The credentials' location's settings; undefined when the token may not read them (GHL
+   * answers 401 to a token without the `locations.readonly` scope, 403 without access).
+   */
+  getLocationSettings(): Promise<GhlLocationSettings | undefined>;
+
   /** undefined when GHL has no such contact (404). */
   getContact(contactId: string): Promise<GhlContact | undefined>;
   createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult>;
@@ -116,10 +129,20 @@ export interface GhlClient {
 
 const id = encodeURIComponent;
 const notFound = (answer: HttpAnswer) => answer.status === 404;
+const notAllowed = (answer: HttpAnswer) => answer.status === 401 || answer.status === 403;
 const duplicateContact = (answer: HttpAnswer) => answer.status === 400 && duplicateContactAnswer.safeParse(answer.body).success;
 
 export class HttpGhlClient implements GhlClient {
   constructor(private readonly transport: GhlTransport) {}
+
+  // The location (Version 2021-07-28)
+
+  async getLocationSettings(): Promise<GhlLocationSettings | undefined> {
+    const answer = await this.transport.send({ method: 'GET', family: 'locations', path: '/locations', locationIn: 'path', accept: notAllowed });
+    if (answer.status === 401 || answer.status === 403) return undefined;
+    const allowDuplicateContact = parse(locationAnswer, answer, 'GET /locations/{id}').location.settings?.allowDuplicateContact;
+    return typeof allowDuplicateContact === 'boolean' ? { allowDuplicateContact } : {};
+  }
 
   // Contacts (Version 2021-07-28)
 

@@ -65,6 +65,14 @@ export const noteListAnswer = z.looseObject({ notes: z.array(ghlNoteSchema) });
 export const eventListAnswer = z.looseObject({ events: z.array(ghlAppointmentSchema) });
 export const eventAnswer = z.looseObject({ event: ghlAppointmentSchema });
 
+/** GET /locations/{locationId}: only the settings the sync reads (SettingsSchema in apps/locations.json). */
+export const locationAnswer = z.looseObject({
+  location: z.looseObject({
+    id: id(),
+    settings: z.nullish(z.looseObject({ allowDuplicateContact: z.nullish(z.boolean()) })),
+  }),
+});
+
 /** POST /contacts/ on a location that forbids duplicates: 400 naming the existing contact. */
 export const duplicateContactAnswer = z.looseObject({
   meta: z.looseObject({ contactId: id(), matchingField: text() }),

@@ -23,8 +23,11 @@ export interface GhlRequest {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: object;
-  /** Where the location id of the credentials goes: GHL requires it in some bodies and queries. */
-  locationIn?: 'body' | 'query';
+  /**
+   * Where the location id of the credentials goes: GHL requires it in some bodies and queries,
+   * and as the last path segment of the location's own endpoint ('path' appends it).
+   */
+  locationIn?: 'body' | 'query' | 'path';
   /** Non-2xx answers the caller interprets itself (e.g. 404 on an idempotent delete). */
   accept?: (answer: HttpAnswer) => boolean;
   /**
@@ -130,7 +133,8 @@ export class GhlTransport {
 
   private async once(request: GhlRequest, access: GhlAccess): Promise<HttpAnswer> {
     await this.options.rateLimiter.acquire(access.locationId);
-    const url = new URL(request.path, this.options.baseUrl);
+    const path = request.locationIn === 'path' ? `${request.path}/${encodeURIComponent(access.locationId)}` : request.path;
+    const url = new URL(path, this.options.baseUrl);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }

@@ -118,4 +118,6 @@ export interface GhlUpdateAppointmentBody extends GhlAppointmentFields {
 export const GHL_API_VERSIONS = {
   contacts: '2021-07-28',
   calendars: '2021-04-15',
+  /** GET /locations/{locationId} (apps/locations.json), read for its duplicate-contact setting. */
+  locations: '2021-07-28',
 } as const;

@@ -14,6 +14,9 @@ export class GhlError extends Error {
 export const unauthorized = (message: string) =>
   new GhlError(401, { statusCode: 401, message, error: 'Unauthorized' });
 
+/** A token without the scope an endpoint needs: GHL answers 401, not 403. */
+export const scopeNotGranted = () => unauthorized('The token is not authorized for this scope.');
+
 export const forbiddenLocation = () =>
   new GhlError(403, { statusCode: 403, message: 'The token does not have access to this location.', error: 'Forbidden' });
 

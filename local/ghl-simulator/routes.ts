@@ -38,6 +38,8 @@ export interface Route {
   operation: string;
   family: ApiFamily;
   body?: BodyRule;
+  /** The scope a token needs here beyond the contacts/calendars ones every token has (see `missingScopes`). */
+  scope?: string;
   handle(ctx: RouteContext): Answer;
 }
 
@@ -47,6 +49,30 @@ const MAX_LIST_LIMIT = 100;
 const answer = (status: number, body: unknown): Answer => ({ status, body });
 
 export const ROUTES: readonly Route[] = [
+  // ---- the location (sub-account) ----
+  {
+    method: 'GET',
+    path: '/locations/:locationId',
+    operation: 'locations.get',
+    family: 'locations',
+    scope: 'locations.readonly',
+    handle: ({ params, location }) => {
+      requireLocation(params['locationId'], location);
+      return answer(200, {
+        location: {
+          id: location.locationId,
+          name: 'Simulated sub-account',
+          timezone: 'Europe/Copenhagen',
+          settings: {
+            allowDuplicateContact: location.allowDuplicates,
+            allowDuplicateOpportunity: false,
+            allowFacebookNameMerge: false,
+            disableContactTimezone: false,
+          },
+        },
+      });
+    },
+  },
   // ---- contacts ----
   {
     method: 'POST',

@@ -15,6 +15,7 @@ import {
   internalServerError,
   noRoute,
   tooManyRequests,
+  scopeNotGranted,
   unauthorized,
   unprocessable,
 } from './errors.js';
@@ -47,6 +48,11 @@ export interface GhlSimulatorOptions {
   calendarIds?: readonly string[];
   allowDuplicates?: boolean;
   duplicateMatchOrder?: readonly DuplicateField[];
+  /**
+   * Scopes the tokens were created without (e.g. `locations.readonly`): a route that needs one
+   * answers 401 as GHL does. Every scope is granted by default.
+   */
+  missingScopes?: readonly string[];
   rateLimit?: Partial<RateLimitSettings>;
   faults?: Partial<FaultSettings>;
   /** Seeds fault draws and generated ids, so a run can be replayed. */
@@ -130,6 +136,7 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? GHL_SIMULATOR_DEFAULTS.seed;
   const tokens = new Set(options.tokens ?? [GHL_SIMULATOR_DEFAULTS.token]);
+  const missingScopes = new Set(options.missingScopes ?? []);
   const location: LocationSettings = {
     locationId: options.locationId ?? GHL_SIMULATOR_DEFAULTS.locationId,
     calendarIds: [...(options.calendarIds ?? [GHL_SIMULATOR_DEFAULTS.calendarId])],
@@ -182,6 +189,7 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     if (!matched) throw noRoute(req.method ?? 'GET', url.pathname);
     authenticate(req, tokens);
     checkVersion(req, matched.route);
+    if (matched.route.scope !== undefined && missingScopes.has(matched.route.scope)) throw scopeNotGranted();
     if (!limiter.tryConsume()) throw tooManyRequests();
     const body = parseBody(matched.route, rawBody);
     const answer = matched.route.handle({ params: matched.params, query: url.searchParams, body, store, location, traceId });

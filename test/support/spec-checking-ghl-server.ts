@@ -1,6 +1,7 @@
 /**
  * A small, strict stand-in for GHL API v2 for client tests: it checks every request against
- * what the official OpenAPI specs (apps/contacts.json, apps/calendars.json, apps/oauth.json)
+ * what the official OpenAPI specs (apps/contacts.json, apps/calendars.json, apps/oauth.json,
+ * and GET /locations/{locationId} of apps/locations.json)
  * require, records what it saw, and answers with realistic GHL bodies.
  *
  * Checked: method and path exist in the spec; `Authorization: Bearer <accepted token>`;
@@ -94,6 +95,10 @@ const appointmentReply = (id: string, fields: Record<string, unknown> = {}) => (
 });
 
 const ROUTES: readonly RouteSpec[] = [
+  // The location (apps/locations.json, scope locations.readonly)
+  { operation: 'get-location', method: 'GET', pattern: '/locations/:locationId', family: 'locations', status: 200,
+    reply: ({ params }) => ({ location: { id: params.locationId, companyId: 'company-test', name: 'Test sub-account', timezone: 'Europe/Copenhagen',
+      settings: { allowDuplicateContact: false, allowDuplicateOpportunity: false, allowFacebookNameMerge: false, disableContactTimezone: false } } }) },
   // Contacts
   { operation: 'get-contacts', method: 'GET', pattern: '/contacts/', family: 'contacts', requiredQuery: ['locationId'], status: 200,
     reply: ({ query }) => ({ contacts: [contactReply(newId('c'), {}, query.get('locationId') ?? '')], count: 1 }) },

@@ -209,6 +209,19 @@ describe('GHL client failures', () => {
       await expect(client.createContact({ phone: 'x' })).rejects.toMatchObject({ kind: 'permanent', reason: 'ghl-400' });
     });
 
+    it('a token without the locations.readonly scope reads no location settings: undefined, not an error', async () => {
+      server.script('get-location', { status: 401, body: ghlErrors.unauthorized('The token is not authorized for this scope.') });
+      const { client } = clientFor(server);
+      await expect(client.getLocationSettings()).resolves.toBeUndefined();
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('a location whose answer does not name the duplicate setting reads as no setting', async () => {
+      server.script('get-location', { status: 200, body: { location: { id: LOCATION_ID, name: 'Shop' } } });
+      const { client } = clientFor(server);
+      await expect(client.getLocationSettings()).resolves.toEqual({});
+    });
+
     it('upsert reports whether GHL matched an existing contact', async () => {
       server.script('upsert-contact', { status: 200, body: { new: false, contact: { id: 'existing-1' }, traceId: 't-1' } });
       const { client } = clientFor(server);

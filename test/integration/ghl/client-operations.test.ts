@@ -23,6 +23,14 @@ interface OperationCase {
 
 const cases: OperationCase[] = [
   {
+    operation: 'get-location',
+    call: (c) => c.getLocationSettings(),
+    method: 'GET',
+    path: `/locations/${LOCATION_ID}`,
+    version: CONTACTS,
+    answer: (r) => expect(r).toEqual({ allowDuplicateContact: false }),
+  },
+  {
     operation: 'get-contact',
     call: (c) => c.getContact('contact-1'),
     method: 'GET',
@@ -282,7 +290,7 @@ describe('GHL client operations conform to the spec', () => {
   });
 
   it('covers every operation the product promises', () => {
-    expect(new Set(cases.map((c) => c.operation)).size).toBe(25);
+    expect(new Set(cases.map((c) => c.operation)).size).toBe(26);
   });
 
   it('encodes ids in paths', async () => {
