@@ -25,6 +25,7 @@ import { createRelatelClient } from '../lib/relatel/client.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { SecretCache, type SecretStore } from '../lib/secrets.js';
 import { createBatchConsumer, type InvocationClock } from '../lib/sync/consumer.js';
+import { duplicateContactsLookup } from '../lib/sync/duplicate-contacts.js';
 import { consumerServiceName, meterGhlAnswers, observeConsumer } from '../lib/sync/observe.js';
 import { createRecordProcessor, type SyncedEventReport } from '../lib/sync/record-processor.js';
 
@@ -86,6 +87,10 @@ export function buildConsumer(
         now,
         createLeaseMs: config.CREATE_LEASE_MS,
         onMappingIssues: observed.onMappingIssues,
+        // Only the contacts consumer creates contacts from Relatel's (callers are matched by phone through upsert).
+        ...(config.ENTITY === 'contacts' && {
+          duplicateContacts: duplicateContactsLookup(ghl, observed.duplicateContactsHooks),
+        }),
       },
     }),
   });

@@ -4,7 +4,8 @@
  * (an earlier attempt claimed it and then failed somewhere after GHL's write, e.g. a timeout on
  * the answer) first looks for the record it would create and adopts it, so an ambiguous failure
  * never leaves a duplicate task, note or appointment in GHL. Contacts need no search: upsert
- * matches them by email or phone.
+ * matches them by email or phone, and a POST /contacts/ (only sent where the location forbids
+ * duplicates) is answered with the contact GHL has, which is then linked the upsert way.
  *
  * A create is matched by a key (createMatchKey) that the sync state keeps, hashed, when the
  * create fails: a later event for the record may carry another body (a newer version, a
@@ -52,11 +53,12 @@ export async function executeOperations(ghl: GhlClient, operations: readonly Ghl
       }
     }
     result.calls += 1;
-    const createdId = await run(ghl, operation, resolve);
-    if (createdId !== undefined) {
-      result.createdId = createdId;
-      options.onCreated?.(createdId);
-    }
+    const created = (id: string) => {
+      result.createdId = id;
+      options.onCreated?.(id);
+    };
+    const createdId = await run(ghl, operation, resolve, { countCall: () => (result.calls += 1), created });
+    if (createdId !== undefined) created(createdId);
   }
   return result;
 }
@@ -67,9 +69,17 @@ export function isCreate(operation: GhlOperation): operation is CreateOperation 
   return operation.op === 'task.create' || operation.op === 'note.create' || operation.op === 'appointment.create';
 }
 
+/** What an operation of several GHL calls reports as it goes: each call beyond the first, and an id as soon as it has one. */
+interface Progress {
+  countCall: () => void;
+  created: (id: string) => void;
+}
+
 /** Runs one operation; answers the id of a record it created. */
-async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef) => string): Promise<string | undefined> {
+async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef) => string, progress: Progress): Promise<string | undefined> {
   switch (operation.op) {
+    case 'contact.create':
+      return createContact(ghl, operation, progress);
     case 'contact.upsert':
       if (operation.contactId !== undefined) {
         await setCompanyByUpsert(ghl, operation.contactId, operation.body);
@@ -86,7 +96,7 @@ async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef
       await ghl.addTags(resolve(operation.contactId), operation.tags);
       return undefined;
     case 'contact.removeTags':
-      await ghl.removeTags(operation.contactId, operation.tags);
+      await ghl.removeTags(resolve(operation.contactId), operation.tags);
       return undefined;
     case 'task.create':
       return (await ghl.createTask(operation.contactId, operation.body)).id;
@@ -116,6 +126,26 @@ async function run(ghl: GhlClient, operation: GhlOperation, resolve: (ref: IdRef
       await ghl.deleteAppointment(operation.appointmentId);
       return undefined;
   }
+}
+
+/**
+ * A new contact in one call, tags included. GHL answering that it has the contact already (a
+ * person GHL knew before, or this create's own earlier attempt whose answer was lost) links
+ * it as the upsert path would: upsert sets our fields and company without touching its tags,
+ * then ours are added to whatever tags people gave it in GHL.
+ */
+async function createContact(ghl: GhlClient, operation: Extract<GhlOperation, { op: 'contact.create' }>, progress: Progress): Promise<string> {
+  const created = await ghl.createContact(operation.body);
+  if (created.outcome === 'created') return created.contact.id;
+  progress.countCall();
+  const { contact } = await ghl.upsertContact(operation.link.body);
+  // Known before the tag call, so a failure there does not lose the link (sync-event.ts recordFailure).
+  progress.created(contact.id);
+  if (operation.link.tags.length > 0) {
+    progress.countCall();
+    await ghl.addTags(contact.id, operation.link.tags);
+  }
+  return contact.id;
 }
 
 /**

@@ -150,7 +150,17 @@ export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics
     logger.warn('Fields left out of the GHL body', { entity, issues });
   };
 
-  return { observer, onSynced, onMappingIssues };
+  /** Hooks of the duplicate-contacts lookup (duplicate-contacts.ts): what on-call should know of it. */
+  const duplicateContactsHooks = {
+    onUnreadable: () =>
+      logger.warn(
+        "GHL answered 401/403 to reading the location's settings: the token lacks the locations.readonly scope (or is invalid). New contacts are written by upsert and a tag call, 2 GHL calls instead of 1; grant the token locations.readonly to save the call.",
+      ),
+    onReadFailed: (error: unknown) =>
+      logger.warn("Reading the location's duplicate-contact setting failed; new contacts take the upsert path for a minute", describeFailure(error)),
+  };
+
+  return { observer, onSynced, onMappingIssues, duplicateContactsHooks };
 }
 
 function describeFailure(error: unknown) {

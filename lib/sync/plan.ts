@@ -8,12 +8,14 @@
  *  2. A record whose delete was applied stays deleted (`deleted`): Relatel ids are not reused,
  *     so a late update must not resurrect it.
  *  3. A delete removes the GHL twin if there is one, and leaves a tombstone.
- *  4. A record with no GHL twin is created (contacts through upsert, so a contact that already
- *     exists in GHL with the same email or phone is linked, not duplicated).
+ *  4. A record with no GHL twin is created. A contact GHL may already have (same e-mail or
+ *     phone) is linked, not duplicated: where the location forbids duplicates, by one POST
+ *     /contacts/ carrying the tags (GHL answers with the existing contact instead of making a
+ *     second one); elsewhere, by upsert and then the tag call.
  *  5. A record with a twin is written only where something changed: the body by its hash, tags
  *     by their difference from the last synced set. Nothing changed: `no-op`, no GHL call.
  */
-import type { GhlAppointmentCreateInput, GhlContactUpsertInput } from '../ghl/client.js';
+import type { GhlAppointmentCreateInput, GhlContactCreateInput, GhlContactUpsertInput } from '../ghl/client.js';
 import type {
   GhlCreateNoteBody,
   GhlCreateTaskBody,
@@ -33,10 +35,16 @@ export type GhlOperation =
    * match that contact; the executor undoes and fails one that creates another (executor.ts).
    */
   | { op: 'contact.upsert'; body: GhlContactUpsertInput; contactId?: string }
+  /**
+   * POST /contacts/ with the tags in the body: only on a location that forbids duplicates. If
+   * GHL answers that it has the contact already, the executor links it the way the upsert path
+   * does (`link`: upsert without tags, then add the tags), so its own tags are kept.
+   */
+  | { op: 'contact.create'; body: GhlContactCreateInput; link: { body: GhlContactUpsertInput; tags: string[] } }
   | { op: 'contact.update'; contactId: string; body: GhlUpdateContactBody }
   | { op: 'contact.delete'; contactId: string }
   | { op: 'contact.addTags'; contactId: IdRef; tags: string[] }
-  | { op: 'contact.removeTags'; contactId: string; tags: string[] }
+  | { op: 'contact.removeTags'; contactId: IdRef; tags: string[] }
   | { op: 'task.create'; contactId: string; body: GhlCreateTaskBody }
   | { op: 'task.update'; contactId: string; taskId: string; body: GhlUpdateTaskBody }
   | { op: 'task.complete'; contactId: string; taskId: string; completed: boolean }
@@ -107,6 +115,12 @@ export interface DesiredContact {
   hasCompany: boolean;
   /** Present only when the event says what the tags are; absent leaves tags untouched. */
   tags?: string[];
+  /**
+   * Present when a new contact may be made by one POST /contacts/ with its tags: the location
+   * forbids duplicates and the contact has an e-mail or phone for GHL to match it by
+   * (sync-event.ts decides). Absent: upsert, then the tag call.
+   */
+  createBody?: GhlContactCreateInput;
 }
 
 /** A contact's bodyHash has two parts, so a change PUT can carry is told from one it cannot. */
@@ -126,9 +140,18 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
 
   const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: contactBodyHash(desired.fieldsHash, desired.companyHash) };
   if (state?.ghlId === undefined) {
-    const operations: GhlOperation[] = [{ op: 'contact.upsert', body: desired.upsertBody }];
     const tags = desired.tags ?? [];
+    if (desired.createBody !== undefined) {
+      const create: GhlOperation = { op: 'contact.create', body: desired.createBody, link: { body: desired.upsertBody, tags } };
+      return { kind: 'write', operations: [create], creates: true, next: { ...next, tags } };
+    }
+    const operations: GhlOperation[] = [{ op: 'contact.upsert', body: desired.upsertBody }];
     if (tags.length > 0) operations.push({ op: 'contact.addTags', contactId: { ref: 'created' }, tags });
+    // A failed create may have left tags on the contact (a create that carried them, answered
+    // by a timeout): the ones no longer wanted go.
+    const wanted = new Set(tags);
+    const stale = desired.tags === undefined ? [] : normaliseTags(state?.tagsInDoubt).filter((tag) => !wanted.has(tag));
+    if (stale.length > 0) operations.push({ op: 'contact.removeTags', contactId: { ref: 'created' }, tags: stale });
     return { kind: 'write', operations, creates: true, next: { ...next, tags } };
   }
 

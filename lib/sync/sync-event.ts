@@ -21,7 +21,7 @@ import type { GhlUpdateTaskBody } from '../ghl/types.js';
 import { mapAppointmentCancellation, mapAppointmentToCreateBody, mapAppointmentToUpdateBody } from '../mapping/appointments.js';
 import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '../mapping/calls.js';
 import type { MappingConfig } from '../mapping/config.js';
-import { contactTags, mapContactToUpdateBody, mapContactToUpsertBody, type MappedContactUpdate } from '../mapping/contacts.js';
+import { contactTags, mapContactToCreateBody, mapContactToUpdateBody, mapContactToUpsertBody, type MappedContactUpdate } from '../mapping/contacts.js';
 import { hashBody } from '../mapping/hash.js';
 import { normaliseTags } from '../mapping/tags.js';
 import { mapNoteToCreateBody, mapNoteToUpdateBody } from '../mapping/notes.js';
@@ -29,6 +29,7 @@ import type { MappingIssue } from '../mapping/result.js';
 import { mapTaskToCreateBody, mapTaskToUpdateBody } from '../mapping/tasks.js';
 import type { RelatelClient } from '../relatel/client.js';
 import type { RoutedRelatelEvent } from '../events/validate.js';
+import type { DuplicateContactsLookup } from './duplicate-contacts.js';
 import { createInDoubtOf, executeOperations, findCreatedByKey, isCreate } from './executor.js';
 import {
   planAppointmentSync,
@@ -50,6 +51,8 @@ export interface SyncDependencies {
   now: () => Date;
   /** How long a create claim blocks other workers: longer than a consumer can run. */
   createLeaseMs: number;
+  /** The location's duplicate-contact rule (duplicate-contacts.ts); absent: new contacts take the upsert path. */
+  duplicateContacts?: DuplicateContactsLookup;
   /** Mapping issues (field + reason, never values), for logs and metrics. */
   onMappingIssues?: (issues: MappingIssue[]) => void;
 }
@@ -131,9 +134,34 @@ async function syncContact(payload: ContactPayload, facts: EventFacts, deps: Syn
     throw transientError(`Contact ${relatelId} may be in GHL already: its create is unsettled`, { reason: 'create-in-doubt' });
   }
   const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
-  const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
+  let desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
+  if (contact !== undefined && desired !== undefined && (await createsInOneCall(desired, state, facts, deps))) {
+    desired = { ...desired, createBody: createBodyOf(contact, desired, deps) };
+  }
   const plan = planContactSync(facts, state, desired);
   return applyPlan('contacts', relatelId, state, plan, deps);
+}
+
+/**
+ * Whether this event would create the contact and may do it in one POST /contacts/ with its
+ * tags (plan.ts rule 4): GHL must be able to find a duplicate (an e-mail or phone to match by)
+ * and refuse to make one (the location's rule). After an earlier create of the contact failed
+ * without an answer, the upsert path is taken whatever the rule: it matches the contact that
+ * attempt may have made even if the location has begun to allow duplicates since.
+ */
+async function createsInOneCall(desired: DesiredContact, state: RecordSyncState | undefined, facts: EventFacts, deps: SyncDependencies): Promise<boolean> {
+  const wouldCreate =
+    state?.ghlId === undefined && !state?.deleted && state?.pendingCreateSince === undefined && !isOlderThanApplied(state, facts.occurredAt);
+  const matchable = desired.upsertBody.email !== undefined || desired.upsertBody.phone !== undefined;
+  if (!wouldCreate || !matchable || deps.duplicateContacts === undefined) return false;
+  return (await deps.duplicateContacts()) === 'forbidden';
+}
+
+/** The create body with the tags the plan records as synced. */
+function createBodyOf(contact: ContactPayload, desired: DesiredContact, deps: SyncDependencies) {
+  const { tags: _mapped, ...body } = withoutLocation(mapContactToCreateBody(contact, deps.mapping, LOCATION_SET_BY_CLIENT).body);
+  const tags = desired.tags ?? [];
+  return tags.length > 0 ? { ...body, tags } : body;
 }
 
 /**
@@ -403,7 +431,9 @@ async function recordFailure(
   error: unknown,
   deps: SyncDependencies,
 ): Promise<void> {
-  const touchedTags = plan.operations.flatMap((op) => (op.op === 'contact.addTags' || op.op === 'contact.removeTags' ? op.tags : []));
+  const touchedTags = plan.operations.flatMap((op) =>
+    op.op === 'contact.addTags' || op.op === 'contact.removeTags' ? op.tags : op.op === 'contact.create' ? op.link.tags : [],
+  );
   const touchedBody = plan.operations.some((op) => /\.(update|complete)$/.test(op.op) || (op.op === 'contact.upsert' && !plan.creates));
   if (!plan.creates && touchedTags.length === 0 && !touchedBody) return;
   let next: RecordSyncState = { ...claimed };

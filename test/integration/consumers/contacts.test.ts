@@ -6,7 +6,72 @@ import { ghlRequests, harnessPerTest } from './harness.js';
 
 const harness = harnessPerTest();
 
+const operations = (h: { ghl: Parameters<typeof ghlRequests>[0] }) => ghlRequests(h.ghl).map((request) => `${request.operation} ${request.status}`);
+
 describe('contacts consumer', () => {
+  describe('a new contact', () => {
+    it('is created with its tags in one GHL call where the location forbids duplicate contacts', async () => {
+      const h = await harness();
+
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ tags: ['kunde', 'vip'] }) }));
+
+      // The location's rule is read once per Lambda environment, not per contact.
+      expect(operations(h)).toEqual(['locations.get 200', 'contacts.create 201']);
+      expect(h.ghl.state.contacts()[0]?.tags.sort()).toEqual(['kunde', 'vip']);
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ id: 2, email: 'anden@example.dk', number: '4522334455' }) }));
+      expect(operations(h).slice(2)).toEqual(['contacts.create 201']);
+    });
+
+    it('is written by upsert and the tag call where the location allows duplicates, linking the contact GHL has instead of adding a second', async () => {
+      const h = await harness({ simulator: { allowDuplicates: true } });
+      const existing = h.ghl.seedContact({ email: 'mette.hansen@example.dk', firstName: 'Mette', tags: ['webinar-lead'] });
+
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ email: 'mette.hansen@example.dk', tags: ['kunde'] }) }));
+
+      expect(operations(h)).toEqual(['locations.get 200', 'contacts.upsert 200', 'tags.add 201']);
+      expect(h.ghl.state.contacts()).toHaveLength(1);
+      expect(h.ghl.state.contacts()[0]).toMatchObject({ id: existing.id });
+      expect(h.ghl.state.contacts()[0]?.tags.sort()).toEqual(['kunde', 'webinar-lead']);
+    });
+
+    it('is written by upsert and the tag call when the token may not read the location (no locations.readonly), with one warning saying so', async () => {
+      const h = await harness({ simulator: { missingScopes: ['locations.readonly'] } });
+
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact() }));
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ id: 2, email: 'anden@example.dk', number: '4522334455' }) }));
+
+      expect(operations(h)).toEqual(['locations.get 401', 'contacts.upsert 200', 'tags.add 201', 'contacts.upsert 200', 'tags.add 201']);
+      expect(h.logs.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([expect.stringContaining('locations.readonly')]);
+      expect(h.ghl.state.contacts()).toHaveLength(2);
+    });
+
+    it('without an e-mail or phone for GHL to match by, is written by upsert (a plain create could not be told from a duplicate)', async () => {
+      const h = await harness();
+
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null }) }));
+
+      expect(operations(h)).toEqual(['contacts.upsert 200', 'tags.add 201']);
+    });
+
+    it.each([
+      ['answered 5xx', { afterWriteServerErrorRate: 1 }],
+      ['never answered', { afterWriteTimeoutRate: 1 }],
+    ])('whose create GHL applied but %s is not duplicated, and a newer version drops the tags it no longer has', async (_, faults) => {
+      const h = await harness();
+      h.ghl.setFaults(faults);
+      const created = relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact({ tags: ['kunde', 'vip'] }) });
+      await h.receive([h.recordFor(created, { receiveCount: h.maxReceiveCount })]);
+      h.ghl.setFaults({ afterWriteServerErrorRate: 0, afterWriteTimeoutRate: 0 });
+      expect(h.ghl.state.contacts()[0]?.tags.sort()).toEqual(['kunde', 'vip']);
+
+      await h.sync(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: relatelContact({ tags: ['kunde'] }) }));
+
+      expect(h.parked).toHaveLength(1);
+      expect(h.ghl.state.contacts()).toHaveLength(1);
+      expect(h.ghl.state.contacts()[0]?.tags.sort()).toEqual(['kunde']);
+    });
+  });
+
   it('links a contact that is already in GHL with the same e-mail instead of duplicating it, keeping its GHL tags', async () => {
     const h = await harness();
     const existing = h.ghl.seedContact({ email: 'Mette.Hansen@example.dk', firstName: 'Mette', tags: ['webinar-lead'] });

@@ -72,9 +72,12 @@ describe('consumers when GHL fails', () => {
 
     expect(failed).toEqual([]);
     expect(h.ghl.state.contacts()).toHaveLength(1);
-    const [refused, retried] = ghlRequests(h.ghl);
-    expect([refused?.operation, refused?.status]).toEqual(['contacts.upsert', 401]);
-    expect([retried?.operation, retried?.status]).toEqual(['contacts.upsert', 200]);
+    // The first request of a cold contacts consumer reads the location's duplicate-contact rule.
+    expect(ghlRequests(h.ghl).map((request) => [request.operation, request.status])).toEqual([
+      ['locations.get', 401],
+      ['locations.get', 200],
+      ['contacts.create', 201],
+    ]);
   });
 
   it('retries an event whose token stays invalid, without parking it, and logs the auth failure as an error', async () => {

@@ -20,6 +20,7 @@ import { parseMappingConfig, type MappingConfigInput } from '../../../lib/mappin
 import type { RelatelClient } from '../../../lib/relatel/client.js';
 import { InMemorySecretStore, type SecretStore } from '../../../lib/secrets.js';
 import { createBatchConsumer, type ParkedFailure } from '../../../lib/sync/consumer.js';
+import { duplicateContactsLookup } from '../../../lib/sync/duplicate-contacts.js';
 import { observeConsumer } from '../../../lib/sync/observe.js';
 import { createRecordProcessor } from '../../../lib/sync/record-processor.js';
 import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
@@ -155,6 +156,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
             now: () => new Date(clock.now()),
             createLeaseMs: CREATE_LEASE_MS,
             onMappingIssues: observed.onMappingIssues,
+            ...(entity === 'contacts' && { duplicateContacts: duplicateContactsLookup(client, { now: clock.now, ...observed.duplicateContactsHooks }) }),
           },
         }),
       });

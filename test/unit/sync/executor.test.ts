@@ -1,4 +1,4 @@
-/** The executor's backstop for the upsert that sets a known contact's company: it never leaves a second contact. */
+/** The executor: the backstop of the upsert that sets a known contact's company, and the one-call contact create. */
 import { describe, expect, it, vi } from 'vitest';
 import type { GhlClient, GhlContact } from '../../../lib/ghl/client.js';
 import { executeOperations } from '../../../lib/sync/executor.js';
@@ -38,5 +38,48 @@ describe('setting a known contact’s company by upsert', () => {
       reason: 'company-upsert-matched-other-contact',
     });
     expect(ghl.deleteContact).not.toHaveBeenCalled();
+  });
+});
+
+describe('creating a new contact in one call (location forbids duplicates)', () => {
+  const create = {
+    op: 'contact.create',
+    body: { email: 'a@example.dk', tags: ['kunde'] },
+    link: { body: { email: 'a@example.dk' }, tags: ['kunde'] },
+  } as const;
+
+  function ghlAnsweringCreate(outcome: 'created' | 'duplicate', options: { tagsFail?: boolean } = {}) {
+    return {
+      createContact: vi.fn(async () =>
+        outcome === 'created' ? { outcome, contact: contact('new-1') } : { outcome, contactId: 'known-1', matchingField: 'email' },
+      ),
+      upsertContact: vi.fn(async () => ({ created: false, contact: contact('known-1') })),
+      addTags: vi.fn(async () => {
+        if (options.tagsFail) throw new Error('GHL answered 503');
+        return ['kunde'];
+      }),
+    };
+  }
+
+  it('is one call when GHL creates it', async () => {
+    const ghl = ghlAnsweringCreate('created');
+    const result = await executeOperations(ghl as unknown as GhlClient, [create], { mayHaveCreated: false });
+    expect(result).toEqual({ createdId: 'new-1', adopted: false, calls: 1 });
+    expect(ghl.upsertContact).not.toHaveBeenCalled();
+  });
+
+  it('links the contact GHL has by upsert without tags, then adds ours, so its GHL tags stay: three calls', async () => {
+    const ghl = ghlAnsweringCreate('duplicate');
+    const result = await executeOperations(ghl as unknown as GhlClient, [create], { mayHaveCreated: false });
+    expect(result).toEqual({ createdId: 'known-1', adopted: false, calls: 3 });
+    expect(ghl.upsertContact).toHaveBeenCalledWith({ email: 'a@example.dk' });
+    expect(ghl.addTags).toHaveBeenCalledWith('known-1', ['kunde']);
+  });
+
+  it('reports the linked contact before its tag call, so a failure there does not lose the link', async () => {
+    const ghl = ghlAnsweringCreate('duplicate', { tagsFail: true });
+    const onCreated = vi.fn();
+    await expect(executeOperations(ghl as unknown as GhlClient, [create], { mayHaveCreated: false, onCreated })).rejects.toThrow('503');
+    expect(onCreated).toHaveBeenCalledWith('known-1');
   });
 });

@@ -46,6 +46,27 @@ describe('planContactSync', () => {
     ]);
   });
 
+  it('creates a new contact with its tags in one POST where it may (createBody), keeping the upsert way to link one GHL has', () => {
+    const createBody = { firstName: 'Anna', email: 'anna@example.dk', tags: ['vip'] };
+    const plan = planContactSync(upsert(1), undefined, desiredContact({ createBody }));
+    expect(plan).toMatchObject({
+      kind: 'write',
+      creates: true,
+      operations: [{ op: 'contact.create', body: createBody, link: { body: { firstName: 'Anna' }, tags: ['vip'] } }],
+      next: { tags: ['vip'] },
+    });
+  });
+
+  it('removes, after the upsert, tags a failed create may have left that the contact no longer has', () => {
+    const failedCreate: RecordSyncState = { entity: 'contacts', relatelId: 'r1', pendingCreateSince: new Date(0).toISOString(), tagsInDoubt: ['vip', 'lead'], version: 2 };
+    const plan = planContactSync(upsert(1), failedCreate, desiredContact({ tags: ['vip'] }));
+    expect(plan.kind === 'write' && plan.operations).toEqual([
+      { op: 'contact.upsert', body: { firstName: 'Anna' } },
+      { op: 'contact.addTags', contactId: { ref: 'created' }, tags: ['vip'] },
+      { op: 'contact.removeTags', contactId: { ref: 'created' }, tags: ['lead'] },
+    ]);
+  });
+
   it('skips an event older than the last applied one', () => {
     expect(planContactSync(upsert(9), contactState(), desiredContact({ fieldsHash: 'new' }))).toEqual({ kind: 'skip', reason: 'stale' });
   });
