@@ -3,6 +3,8 @@
  *
  *   npm run bench                       everything
  *   npm run bench -- webhook bundles    only those parts (webhook | bundles | limiter | stack)
+ *   BENCH_BUDGET=95 npm run bench -- stack    the consumers' GHL budget per second (default 90)
+ *   BENCH_POLLER_CONCURRENCY=2 ...           concurrent batches per consumer (default 4)
  *
  * Prints a summary as markdown tables, ready for docs/BENCHMARKS.md. Loopback only; every
  * loop is bounded. No part of it is a test: timings belong here, not in the suite.
@@ -77,10 +79,16 @@ async function main() {
     console.log = (...args: unknown[]) => {
       if (!/No application metrics/.test(String(args[0]))) log(...args);
     };
-    const concurrency = Number(process.env.BENCH_POLLER_CONCURRENCY ?? 4);
-    const result = await runStackBench({ concurrency, progress: (line) => console.error(line) });
-    console.warn = warn;
-    console.log = log;
+    const concurrency = positiveIntegerFromEnv('BENCH_POLLER_CONCURRENCY', 4);
+    // The consumers' GHL_RATE_LIMIT_REQUESTS per SIMULATED_LIMIT.intervalMs.
+    const budget = positiveIntegerFromEnv('BENCH_BUDGET', 90);
+    let result;
+    try {
+      result = await runStackBench({ budget, concurrency, progress: (line) => console.error(line) });
+    } finally {
+      console.warn = warn;
+      console.log = log;
+    }
     const row = (f: ThroughputFigures) => [
       f.label,
       f.drainMs,
@@ -100,14 +108,39 @@ async function main() {
         [['ratio', ratio(result.ours.drainMs, result.naive.drainMs), ratio(result.ours.ghlRequests, result.naive.ghlRequests), ratio(result.ours.callsPerChange, result.naive.callsPerChange), `${result.ours.rateLimited} vs ${result.naive.rateLimited}`]],
       ) + '\n',
     );
-    print(`No-op updates as the consumers saw them: ${JSON.stringify(result.skipResults)} (${result.nonSkippedNoOps} written). Peak RSS of the stack process during run 3: ${result.peakRssMiB} MiB.\n`);
+    print(`No-op updates as the consumers saw them: ${JSON.stringify(result.skipResults)} (${result.nonSkippedNoOps} written).\n`);
     if (result.ours.differences.length > 0) print(`Differences (ours): ${result.ours.differences.join('; ')}\n`);
+    print(
+      result.parked.length === 0
+        ? 'Parked in the DLQs after run 3: none.\n'
+        : `Parked in the DLQs after run 3: ${result.parked.map((p) => `${p.entity} ${p.reason} x${p.count}`).join(', ')}.\n`,
+    );
+    print(`Run 3, accepted GHL requests in each second (all deliveries sent after ${result.sendMs} ms): ${result.perSecond.all.join(' ')}\n`);
+    print(`Run 3, accepted contact and tag requests in each second: ${result.perSecond.contacts.join(' ')}\n`);
+    print('Where each part ran:\n');
+    for (const line of result.placement) print(`- ${line}`);
+    print('');
+    print(`Processes during run 3 (${result.ours.drainMs} ms, first delivery sent to queues drained):\n`);
+    print(
+      markdownTable(
+        ['process', 'pid', 'runs', 'CPU s', 'cores busy (CPU s / s)', 'event loop busy', 'peak RSS MiB'],
+        result.processes.map((p) => [p.label, p.pid, p.runs, p.cpuSeconds, p.cores, p.loopUtilisation, p.peakRssMiB]),
+      ) + '\n',
+    );
     print('### 5. End-to-end latency, no rate pressure (202 -> GHL write acknowledged)\n');
     print(markdownTable(['events', 'p50 ms', 'p99 ms', 'max ms', 'target'], [[result.latency.events, result.latency.p50Ms, result.latency.p99Ms, result.latency.maxMs, mark(result.latency.p99Ms < TARGETS.e2eP99Ms)]]) + '\n');
     print(
       `Targets: utilisation ${mark(result.ours.utilisation >= TARGETS.utilisation)}, 429 share ${mark(result.ours.rateLimited / Math.max(1, result.ours.ghlRequests) < TARGETS.rateLimitedShare)}, calls per change ${mark(result.ours.callsPerChange <= TARGETS.callsPerChange)}, nothing lost ${mark(result.ours.lost === 0)}.\n`,
     );
   }
+}
+
+function positiveIntegerFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
 }
 
 await main();

@@ -1,23 +1,59 @@
 /**
- * Benchmarks 3-6 on the local stack (local/stack.ts through the e2e harness): local SQS and
- * DynamoDB, the GHL simulator with its limit scaled to 100 requests per second, the real
- * webhook and the four real consumers (one poller each, so four consumers at once).
+ * Benchmarks 3-6 on the local stack, in two processes so that the figures are our Lambdas' and
+ * not those of the emulators competing with them for one Node thread:
+ *
+ *   this process    our code only: the real webhook behind the local HTTP API and the four real
+ *                   consumers (local/stack.ts), one poller each, so four consumers at once; in
+ *                   run 6 the naive consumer in their place (it is the integration under test)
+ *   outside world   bench/outside-world.ts: local SQS and DynamoDB, the GHL simulators with
+ *                   their limit scaled to 100 requests per second, and Relatel's sender
  *
  *   3/4  the workload of bench/workload.ts at the rate limit: utilisation, 429s, drain time,
- *        nothing lost, GHL calls per data-changing event, peak RSS
+ *        nothing lost, GHL calls per data-changing event, CPU time and peak RSS of each process
  *   5    end-to-end latency with no rate pressure: 202 -> GHL write acknowledged
  *   6    the naive baseline (bench/naive-consumer.ts) on the same workload and the same limit
  */
-import { startGhlSimulator, type GhlSimulator, type SimRequestRecord } from '../local/ghl-simulator/index.js';
-import type { ProcessedEvent } from '../local/stack.js';
-import { startE2eStack, type E2eStack } from '../test/e2e/harness.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { PARKED_ATTRIBUTES } from '../lib/aws/sqs-consumer-adapters.js';
+import { DEFAULT_MAX_RECEIVE_COUNT, ENTITIES, type Entity } from '../lib/entities.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import { SQS_RETRY_POLICY } from '../lib/sync/consumer.js';
+import { localSqsClient } from '../local/aws/local-aws.js';
+import { loadLocalSettings } from '../local/config.js';
+import type { GhlSimulatorSnapshot, SimRequestRecord } from '../local/ghl-simulator/index.js';
+import { startLocalStack, type ProcessedEvent } from '../local/stack.js';
 import type { RelatelEventFixture } from '../test/factories/relatel-events.js';
 import { runNaiveConsumer } from './naive-consumer.js';
+import { processUsage, startOutsideWorld, type OutsideWorld, type ProcessUsage, type SimulatorInfo } from './outside-world.js';
 import { quantile, round } from './stats.js';
-import { buildThroughputWorkload, differencesFromExpected, entityOf, relatelContactIdOf, type Delivery } from './workload.js';
+import { buildThroughputWorkload, differencesFromExpected, type Delivery } from './workload.js';
 
-/** GHL's 100 per 10 s, scaled to 100 per second so a run takes seconds. */
+/** GHL's 100 per 10 s, scaled to 100 per second so a run takes seconds: time runs 10x faster. */
 export const SIMULATED_LIMIT = { maxPerInterval: 100, intervalMs: 1_000 } as const;
+const TIME_COMPRESSION = 10;
+
+/**
+ * SQS redelivery backoff as in production (lib/sync/consumer.ts SQS_RETRY_POLICY: 2 s doubling
+ * to 300 s, jittered; DEFAULT_MAX_RECEIVE_COUNT receives), with its delays scaled by the same
+ * factor as the rate limit: 200 ms doubling to 30 s, 8 receives. A child whose contact is not in
+ * GHL yet waits these out; the e2e tests' short policy (500 ms to 2 s, 12 receives) parked such
+ * children while the contacts queue was still busy. The consumer rounds each delay up to whole
+ * seconds (SQS visibility), so the first retries wait 1 s whatever the policy says.
+ */
+export const BENCH_RETRY_POLICY: RetryPolicy = {
+  ...SQS_RETRY_POLICY,
+  baseDelayMs: SQS_RETRY_POLICY.baseDelayMs / TIME_COMPRESSION,
+  maxDelayMs: SQS_RETRY_POLICY.maxDelayMs / TIME_COMPRESSION,
+};
+/** The e2e harness's visibility timeout (a crashed batch's records come back within seconds) and production's receive count. */
+const BENCH_QUEUES = { visibilityTimeoutSeconds: 4, maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT } as const;
+const BENCH_SIMULATOR = { rateLimit: { ...SIMULATED_LIMIT }, requestLogLimit: 100_000 };
+const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret';
+/** Deliveries Relatel has in flight at once. */
+const SENDER_PARALLELISM = 8;
 
 export interface ThroughputFigures {
   readonly label: string;
@@ -34,15 +70,35 @@ export interface ThroughputFigures {
   readonly differences: readonly string[];
 }
 
+/** One process's share of run 3 (from the first delivery sent to the queues drained). */
+export interface ProcessFigures {
+  readonly label: string;
+  readonly pid: number;
+  readonly runs: string;
+  readonly cpuSeconds: number;
+  /** CPU seconds per second of the run: 1 is one core busy throughout. */
+  readonly cores: number;
+  /** Share of the run the main thread's event loop was busy. */
+  readonly loopUtilisation: number;
+  readonly peakRssMiB: number;
+}
+
 export interface StackBenchResult {
   readonly ours: ThroughputFigures;
   readonly naive: ThroughputFigures;
   /** Results of the no-op and redelivered events the consumers saw (a skip makes no GHL call). */
   readonly skipResults: Readonly<Record<string, number>>;
   readonly nonSkippedNoOps: number;
-  readonly peakRssMiB: number;
+  readonly processes: readonly ProcessFigures[];
+  /** Records run 3 left in the dead-letter queues, by entity and reason. */
+  readonly parked: readonly { entity: Entity; reason: string; count: number }[];
+  readonly sendMs: number;
+  /** Accepted GHL requests in each second of run 3: all, and those on contacts (and their tags). */
+  readonly perSecond: { readonly all: readonly number[]; readonly contacts: readonly number[] };
   readonly latency: { readonly events: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
   readonly budget: { readonly requests: number; readonly intervalMs: number };
+  /** Where each part of the runs ran. */
+  readonly placement: readonly string[];
 }
 
 function figuresOf(label: string, deliveries: readonly Delivery[], dataChanging: number, requests: readonly SimRequestRecord[], drainMs: number, differences: readonly string[]): ThroughputFigures {
@@ -66,29 +122,15 @@ function figuresOf(label: string, deliveries: readonly Delivery[], dataChanging:
   };
 }
 
-function stateOf(simulator: GhlSimulator) {
-  return {
-    contacts: simulator.state.contacts(),
-    tasks: simulator.state.tasks(),
-    notes: simulator.state.notes(),
-    appointments: simulator.state.appointments(),
+/** The simulator's records and request log, read over its admin endpoints (local/ghl-simulator/admin.ts). */
+async function readSimulator(simulator: SimulatorInfo): Promise<{ snapshot: GhlSimulatorSnapshot; requests: SimRequestRecord[] }> {
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${simulator.url}${path}`, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+    return (await response.json()) as T;
   };
-}
-
-async function sendAll(e2e: E2eStack, deliveries: readonly Delivery[], parallel: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let index = next++; index < deliveries.length; index = next++) {
-      const { event, kind } = deliveries[index] as Delivery;
-      if (kind === 'late-redelivery') {
-        await e2e.redeliverLate(entityOf(event), event, String(relatelContactIdOf(event)));
-        continue;
-      }
-      const status = await e2e.send(event);
-      if (status !== 202) throw new Error(`webhook answered ${status} for ${event.event_type}`);
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  const [snapshot, { requests }] = await Promise.all([get<GhlSimulatorSnapshot>('/__sim/state'), get<{ requests: SimRequestRecord[] }>('/__sim/requests')]);
+  return { snapshot, requests };
 }
 
 function sampleRss(): { stop(): number } {
@@ -102,80 +144,198 @@ function sampleRss(): { stop(): number } {
   };
 }
 
+function processFigures(label: string, runs: string, before: ProcessUsage, after: ProcessUsage, spanMs: number, peakRssMiB: number): ProcessFigures {
+  const cpuSeconds = (after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros) / 1e6;
+  const active = after.loopActiveMs - before.loopActiveMs;
+  const idle = after.loopIdleMs - before.loopIdleMs;
+  return {
+    label,
+    pid: after.pid,
+    runs,
+    cpuSeconds: round(cpuSeconds, 1),
+    cores: round(cpuSeconds / (spanMs / 1000), 2),
+    loopUtilisation: round(active / Math.max(1, active + idle), 2),
+    peakRssMiB: round(peakRssMiB, 0),
+  };
+}
+
 export async function runStackBench(options: { budget?: number; concurrency?: number; skipNaive?: boolean; progress?: (line: string) => void } = {}): Promise<StackBenchResult> {
   const budget = { requests: options.budget ?? 90, intervalMs: SIMULATED_LIMIT.intervalMs };
-  const processed: ProcessedEvent[] = [];
-  const e2e = await startE2eStack({
-    pollers: { waitTimeSeconds: 1, batchSize: 10, concurrency: options.concurrency ?? 1 },
-    simulator: { rateLimit: { ...SIMULATED_LIMIT }, requestLogLimit: 100_000 },
-    handlerEnv: { GHL_RATE_LIMIT_REQUESTS: String(budget.requests), GHL_RATE_LIMIT_INTERVAL_MS: String(budget.intervalMs), GHL_REQUEST_TIMEOUT_MS: '2000' },
-    onEvent: (event) => processed.push(event),
-  });
+  const concurrency = options.concurrency ?? 1;
+  // EMF lines would flood the output, as in the e2e tests.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const stateDir = mkdtempSync(join(tmpdir(), 'relatel-ghl-bench-'));
+  const world = startOutsideWorld();
+  // A signal ends this process without running the finally blocks below: take the child along.
+  const onSignal = (signal: NodeJS.Signals) => {
+    world.kill();
+    rmSync(stateDir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    // Runs 3 and 4.
-    const workload = buildThroughputWorkload({ runId: `t${Date.now().toString(36)}` });
-    const rss = sampleRss();
-    const started = performance.now();
-    await sendAll(e2e, workload.deliveries, 8);
-    const sentMs = performance.now() - started;
-    await e2e.drained(300_000);
-    const drainMs = performance.now() - started;
-    const peakRssMiB = rss.stop();
-    const ours: ThroughputFigures = figuresOf('ours', workload.deliveries, workload.dataChanging, e2e.simulator.state.requests(), drainMs, differencesFromExpected(stateOf(e2e.simulator), workload.expected));
+    const outside = await world.call('start', { queues: BENCH_QUEUES, simulator: BENCH_SIMULATOR }, 60_000);
+    const placement = [
+      `main process (pid ${process.pid}): our Lambdas only: the webhook behind the local HTTP API and the ${ENTITIES.length} consumers with their pollers (${concurrency} concurrent batches each); the bench's own bookkeeping (queue depths every 250 ms, the figures after each run); in run 6 the naive consumer instead of ours`,
+      `outside-world process (pid ${world.pid}): SQS (fauxqs), DynamoDB (dynalite), the GHL simulator of runs 3-5 and, fresh, the one of run 6, and Relatel's sender (${SENDER_PARALLELISM} deliveries in flight; late redeliveries straight onto SQS)`,
+    ];
+    const settings = loadLocalSettings({
+      PORT: '0',
+      GHL_BASE_URL: outside.ghl.url,
+      GHL_TOKEN: outside.ghl.token,
+      GHL_LOCATION_ID: outside.ghl.locationId,
+      GHL_CALENDAR_ID: outside.ghl.calendarId,
+      RELATEL_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+    });
+    const processed: ProcessedEvent[] = [];
+    const stack = await startLocalStack({
+      settings,
+      aws: outside.aws,
+      stateDir,
+      logLevel: 'ERROR',
+      queues: BENCH_QUEUES,
+      pollers: { waitTimeSeconds: 1, batchSize: 10, concurrency },
+      retryPolicy: BENCH_RETRY_POLICY,
+      handlerEnv: {
+        GHL_RATE_LIMIT_REQUESTS: String(budget.requests),
+        GHL_RATE_LIMIT_INTERVAL_MS: String(budget.intervalMs),
+        GHL_REQUEST_TIMEOUT_MS: '2000',
+        // A claim left by a crashed consumer lapses soon after its records come back, as in the e2e tests.
+        CREATE_LEASE_MS: String((BENCH_QUEUES.visibilityTimeoutSeconds + 1) * 1000),
+      },
+      onEvent: (event) => processed.push(event),
+    });
+    const sqs = localSqsClient(outside.aws.sqs.endpoint);
+    let run3: Omit<StackBenchResult, 'naive' | 'budget' | 'placement' | 'latency'>;
+    let latency: StackBenchResult['latency'];
+    try {
+      // Runs 3 and 4.
+      const runId = `t${Date.now().toString(36)}`;
+      const workload = buildThroughputWorkload({ runId });
+      const rss = sampleRss();
+      const [mainBefore, worldBefore] = [processUsage(), await world.call('usage', {})];
+      const started = performance.now();
+      const { sendMs } = await world.call('send-workload', { runId, url: stack.webhookUrl, secret: BENCH_WEBHOOK_SECRET, parallel: SENDER_PARALLELISM }, 300_000);
+      await waitUntilDrained(sqs, outside.aws.queues, 300_000);
+      const drainMs = performance.now() - started;
+      const [mainAfter, worldAfter] = [processUsage(), await world.call('usage', {})];
+      const mainPeakRssMiB = rss.stop();
+      const processes = [
+        processFigures('main: our Lambdas', 'webhook, 4 consumers', mainBefore, mainAfter, drainMs, mainPeakRssMiB),
+        processFigures('outside world', 'SQS, DynamoDB, GHL simulator, Relatel sender', worldBefore, worldAfter, drainMs, worldAfter.maxRssMiB),
+      ];
 
-    const kindOf = new Map(workload.deliveries.map(({ event, kind }) => [event.delivery_id, kind]));
-    const skipResults: Record<string, number> = {};
-    let nonSkippedNoOps = 0;
-    for (const event of processed) {
-      const kind = kindOf.get(event.deliveryId);
-      if (kind === 'no-op') {
+      const { snapshot, requests } = await readSimulator(outside.ghl);
+      const ours = figuresOf('ours', workload.deliveries, workload.dataChanging, requests, drainMs, differencesFromExpected(snapshot, workload.expected));
+      const kindOf = new Map(workload.deliveries.map(({ event, kind }) => [event.delivery_id, kind]));
+      const skipResults: Record<string, number> = {};
+      let nonSkippedNoOps = 0;
+      for (const event of processed) {
+        if (kindOf.get(event.deliveryId) !== 'no-op') continue;
         skipResults[event.result] = (skipResults[event.result] ?? 0) + 1;
         if (event.result === 'synced') nonSkippedNoOps++;
       }
-    }
+      const parked = await readParked(sqs, outside.aws.queues);
+      const perSecond = { all: requestsPerSecond(requests), contacts: requestsPerSecond(requests.filter((r) => /^(contacts|tags)\./.test(r.operation))) };
+      run3 = { ours, skipResults, nonSkippedNoOps, processes, parked, sendMs: Math.round(sendMs), perSecond };
 
-    options.progress?.(`ours: ${JSON.stringify(ours)} ${JSON.stringify(e2e.simulator.state.counters().byOperation)}`);
-    options.progress?.(`all deliveries sent after ${Math.round(sentMs)} ms`);
-    options.progress?.(`GHL requests per second: ${requestsPerSecond(e2e.simulator.state.requests()).join(' ')}`);
-    options.progress?.(`contact requests per second: ${requestsPerSecond(e2e.simulator.state.requests().filter((r) => /^(contacts|tags)\./.test(r.operation))).join(' ')}`);
-    // Run 5: no rate pressure (limit and budget far above the traffic), paced deliveries.
-    e2e.simulator.setRateLimit({ maxPerInterval: 10_000 });
-    const latency = await measureLatency(e2e, processed);
-    options.progress?.(`latency: ${JSON.stringify(latency)}`);
+      options.progress?.(`ours: ${JSON.stringify(ours)} ${JSON.stringify(snapshot.counters.byOperation)}`);
+      options.progress?.(`all deliveries sent after ${Math.round(sendMs)} ms`);
+      options.progress?.(`GHL requests per second: ${perSecond.all.join(' ')}`);
+      options.progress?.(`contact requests per second: ${perSecond.contacts.join(' ')}`);
+      options.progress?.(`processes: ${JSON.stringify(processes)}`);
+      if (parked.length > 0) options.progress?.(`parked: ${JSON.stringify(parked)}`);
 
-    if (options.skipNaive) return { ours, naive: ours, skipResults, nonSkippedNoOps, peakRssMiB: round(peakRssMiB, 0), latency, budget };
-    // Run 6: the naive baseline on a fresh simulator with the same limit.
-    const naiveSimulator = await startGhlSimulator({ rateLimit: { ...SIMULATED_LIMIT }, requestLogLimit: 100_000 });
-    try {
-      const naiveWorkload = buildThroughputWorkload({ runId: `n${Date.now().toString(36)}` });
-      const run = await runNaiveConsumer(
-        {
-          baseUrl: naiveSimulator.url,
-          token: naiveSimulator.tokens[0] ?? '',
-          locationId: naiveSimulator.locationId,
-          calendarId: naiveSimulator.calendarIds[0] ?? '',
-        },
-        naiveWorkload.deliveries,
-      );
-      const naive = figuresOf(
-        'naive',
-        naiveWorkload.deliveries,
-        naiveWorkload.dataChanging,
-        naiveSimulator.state.requests(),
-        run.drainMs,
-        differencesFromExpected(stateOf(naiveSimulator), naiveWorkload.expected, { strictTags: false, companyName: false }),
-      );
-      return { ours, naive, skipResults, nonSkippedNoOps, peakRssMiB: round(peakRssMiB, 0), latency, budget };
+      // Run 5: no rate pressure (limit and budget far above the traffic), paced deliveries.
+      await world.call('set-rate-limit', { name: 'ours', rateLimit: { maxPerInterval: 10_000 } });
+      latency = await measureLatency(world, stack.webhookUrl, sqs, outside.aws.queues, processed);
+      options.progress?.(`latency: ${JSON.stringify(latency)}`);
     } finally {
-      await naiveSimulator.stop();
+      sqs.destroy();
+      await stack.stop();
     }
+
+    if (options.skipNaive) return { ...run3, naive: run3.ours, latency, budget, placement };
+    // Run 6: the naive baseline on a fresh simulator with the same limit, our consumers stopped.
+    const naiveGhl = await world.call('start-simulator', { name: 'naive', simulator: BENCH_SIMULATOR });
+    const naiveWorkload = buildThroughputWorkload({ runId: `n${Date.now().toString(36)}` });
+    const run = await runNaiveConsumer({ baseUrl: naiveGhl.url, token: naiveGhl.token, locationId: naiveGhl.locationId, calendarId: naiveGhl.calendarId }, naiveWorkload.deliveries);
+    const naiveRead = await readSimulator(naiveGhl);
+    const naive = figuresOf(
+      'naive',
+      naiveWorkload.deliveries,
+      naiveWorkload.dataChanging,
+      naiveRead.requests,
+      run.drainMs,
+      differencesFromExpected(naiveRead.snapshot, naiveWorkload.expected, { strictTags: false, companyName: false }),
+    );
+    return { ...run3, naive, latency, budget, placement };
   } finally {
-    await e2e.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await world.stop();
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
+type QueueUrls = Readonly<Record<Entity, { readonly queueUrl: string; readonly deadLetterQueueUrl: string }>>;
+
+/**
+ * Resolves once every queue is empty with nothing in flight, on two reads in a row. Reads queue
+ * depths only (the e2e harness's status also scans the sync table): the bench must not load the
+ * process it measures.
+ */
+async function waitUntilDrained(sqs: SQSClient, queues: QueueUrls, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+  let quietReads = 0;
+  for (;;) {
+    const depths = await Promise.all(
+      ENTITIES.map(async (entity) => {
+        const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues[entity].queueUrl, AttributeNames: [...names] }));
+        return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+      }),
+    );
+    quietReads = depths.some((depth) => depth > 0) ? 0 : quietReads + 1;
+    if (quietReads >= 2) return;
+    if (Date.now() > deadline) throw new Error(`stack did not drain within ${timeoutMs} ms: ${ENTITIES.map((entity, i) => `${entity} ${depths[i]}`).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * Every record in the dead-letter queues, counted by the reason the consumer parked it with
+ * ('none' for one SQS moved itself). Reads by deleting: a FIFO queue holds back a group's later
+ * messages while an earlier one is in flight, so reading without deleting would miss them.
+ */
+async function readParked(sqs: SQSClient, queues: QueueUrls): Promise<{ entity: Entity; reason: string; count: number }[]> {
+  const parked: { entity: Entity; reason: string; count: number }[] = [];
+  for (const entity of ENTITIES) {
+    const counts = new Map<string, number>();
+    for (let receives = 0; receives < 1_000; receives++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queues[entity].deadLetterQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 60, WaitTimeSeconds: 0 }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) {
+        const reason = message.MessageAttributes?.[PARKED_ATTRIBUTES.reason]?.StringValue ?? 'none';
+        counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      }
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queues[entity].deadLetterQueueUrl,
+          Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
+        }),
+      );
+    }
+    for (const [reason, count] of counts) parked.push({ entity, reason, count });
+  }
+  return parked;
+}
+
 /** 200 data-changing events, 20 per second: new contacts and real updates of existing ones. */
-async function measureLatency(e2e: E2eStack, processed: ProcessedEvent[]) {
+async function measureLatency(world: OutsideWorld, webhookUrl: string, sqs: SQSClient, queues: QueueUrls, processed: ProcessedEvent[]) {
   const runId = `l${Date.now().toString(36)}`;
   const fresh = buildThroughputWorkload({ runId, contacts: 100, firstContactId: 800_000 });
   const creates = fresh.deliveries.filter(({ event }) => event.event_type === 'contact.created').map(({ event }) => event);
@@ -189,12 +349,8 @@ async function measureLatency(e2e: E2eStack, processed: ProcessedEvent[]) {
   const events = [...creates, ...updates];
   const ids = new Set(events.map((event) => event.delivery_id));
   const from = processed.length;
-  for (const event of events) {
-    const status = await e2e.send(event);
-    if (status !== 202) throw new Error(`webhook answered ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await e2e.drained(60_000);
+  await world.call('send-paced', { events, url: webhookUrl, secret: BENCH_WEBHOOK_SECRET, paceMs: 50 }, 120_000);
+  await waitUntilDrained(sqs, queues, 60_000);
   const latencies = processed.slice(from).filter((event) => ids.has(event.deliveryId) && event.result === 'synced').map((event) => event.latencyMs);
   return { events: latencies.length, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: Math.max(...latencies) };
 }
