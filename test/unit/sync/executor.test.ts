@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { GhlClient, GhlContact } from '../../../lib/ghl/client.js';
 import { executeOperations } from '../../../lib/sync/executor.js';
+import type { GhlOperation } from '../../../lib/sync/plan.js';
 
 const contact = (id: string) => ({ id }) as GhlContact;
 
@@ -42,11 +43,11 @@ describe('setting a known contact’s company by upsert', () => {
 });
 
 describe('creating a new contact in one call (location forbids duplicates)', () => {
-  const create = {
+  const create: GhlOperation = {
     op: 'contact.create',
     body: { email: 'a@example.dk', tags: ['kunde'] },
     link: { body: { email: 'a@example.dk' }, tags: ['kunde'] },
-  } as const;
+  };
 
   function ghlAnsweringCreate(outcome: 'created' | 'duplicate', options: { tagsFail?: boolean } = {}) {
     return {
