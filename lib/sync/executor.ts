@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   mayHaveCreated: boolean;
   /** Told the created (or adopted) id at once, so a failure in a later operation does not lose it. */
   onCreated?: (id: string) => void;
+  /** Told each operation that succeeded, in order, so a failure later in the plan knows what GHL holds. */
+  onApplied?: (operation: GhlOperation) => void;
 }
 
 export async function executeOperations(ghl: GhlClient, operations: readonly GhlOperation[], options: ExecuteOptions): Promise<ExecutionResult> {
@@ -49,6 +51,7 @@ export async function executeOperations(ghl: GhlClient, operations: readonly Ghl
         result.createdId = existing;
         result.adopted = true;
         options.onCreated?.(existing);
+        options.onApplied?.(operation);
         continue;
       }
     }
@@ -59,6 +62,7 @@ export async function executeOperations(ghl: GhlClient, operations: readonly Ghl
     };
     const createdId = await run(ghl, operation, resolve, { countCall: () => (result.calls += 1), created });
     if (createdId !== undefined) created(createdId);
+    options.onApplied?.(operation);
   }
   return result;
 }

@@ -209,6 +209,53 @@ export function taskBodyHash(fieldsHash: string | undefined, completed: boolean 
   return `${fieldsHash ?? ''}:${completed === undefined ? '' : String(completed)}`;
 }
 
+/**
+ * The bodyHash to keep after a write plan failed part-way, so the next event writes again only
+ * what GHL may not hold: a part written by an operation that succeeded takes its new value, the
+ * part of an operation that may or may not have been applied (`inDoubt`: a 5xx or a lost
+ * answer) becomes unknown, and a part no sent operation touched keeps its value. Dropping the
+ * whole hash instead would make the next event repeat writes GHL already has (a PUT after a
+ * failed company upsert, say).
+ */
+export function bodyHashAfterFailure(
+  before: string | undefined,
+  wanted: string | undefined,
+  applied: readonly GhlOperation[],
+  inDoubt: GhlOperation | undefined,
+): string | undefined {
+  const parts = [...(before ?? '').split(':'), ''].slice(0, 2);
+  const target = (wanted ?? '').split(':');
+  let whole: string | undefined | null = null;
+  for (const operation of applied) {
+    const part = hashPartOf(operation);
+    if (part === 'whole') whole = wanted;
+    else if (part !== undefined) parts[part] = target[part] ?? '';
+  }
+  const doubtful = inDoubt === undefined ? undefined : hashPartOf(inDoubt);
+  if (doubtful === 'whole') return undefined;
+  if (doubtful !== undefined) parts[doubtful] = '';
+  if (whole !== null) return whole;
+  if (!before?.includes(':') && !(wanted ?? '').includes(':')) return before;
+  return parts.every((part) => part === '') ? undefined : parts.join(':');
+}
+
+/** Which part of a bodyHash an update writes: 0 a contact's or task's fields, 1 its company or completion, or the whole single-part hash. */
+function hashPartOf(operation: GhlOperation): 0 | 1 | 'whole' | undefined {
+  switch (operation.op) {
+    case 'contact.update':
+    case 'task.update':
+      return 0;
+    case 'contact.upsert':
+    case 'task.complete':
+      return 1;
+    case 'note.update':
+    case 'appointment.update':
+      return 'whole';
+    default:
+      return undefined;
+  }
+}
+
 function taskHashParts(bodyHash: string | undefined): { fields?: string; completed?: string } {
   const [fields, completed] = (bodyHash ?? '').split(':');
   return { ...(fields && { fields }), ...(completed && { completed }) };

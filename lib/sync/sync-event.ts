@@ -36,8 +36,10 @@ import {
   planContactSync,
   planNoteSync,
   planTaskSync,
+  bodyHashAfterFailure,
   type DesiredContact,
   type EventFacts,
+  type GhlOperation,
   type SyncPlan,
 } from './plan.js';
 import { isClaimFresh, isOlderThanApplied, type CreateInDoubt, type RecordSyncState, type SyncStateStore } from './state.js';
@@ -388,11 +390,15 @@ async function applyPlan(
   }
 
   let result;
-  let createdId: string | undefined;
+  const progress: PlanProgress = { applied: [] };
   try {
-    result = await executeOperations(deps.ghl, plan.operations, { mayHaveCreated, onCreated: (id) => (createdId = id) });
+    result = await executeOperations(deps.ghl, plan.operations, {
+      mayHaveCreated,
+      onCreated: (id) => (progress.createdId = id),
+      onApplied: (operation) => progress.applied.push(operation),
+    });
   } catch (error) {
-    await recordFailure(current, plan, createdId, error, deps);
+    await recordFailure(current, plan, progress, error, deps);
     throw error;
   }
 
@@ -418,27 +424,77 @@ async function applyPlan(
  *  - a create that succeeded before a later operation failed (a contact's upsert, then its
  *    tags) keeps its GHL id, so the record is not orphaned; nothing else, so the retry writes
  *    the fields and tags again;
- *  - an update that failed may have been applied, partly (a contact's PUT, then its tags):
- *    the body hash is dropped, so the next event writes its body even if it equals the one
- *    the state last recorded;
- *  - tags added or removed by a failed plan may or may not have changed in GHL: they are kept
- *    as tagsInDoubt, which the next plan adds or removes whatever the last synced set says.
+ *  - an update that failed part-way keeps what each of its operations says of GHL: what the
+ *    ones that succeeded wrote is recorded (their part of the body hash, their tags), what the
+ *    failed one may have written is unknown (its hash part dropped, so the next event writes it
+ *    even if it equals what the state last recorded; its tags kept as tagsInDoubt, which the
+ *    next plan adds or removes whatever the last synced set says), and what was never sent
+ *    (the failed operation when GHL cannot have applied it, and those after it) changes nothing;
+ *  - a create's tags, added or removed by a failed plan, may or may not be in GHL: tagsInDoubt.
  */
 async function recordFailure(
   claimed: RecordSyncState,
   plan: Extract<SyncPlan, { kind: 'write' }>,
-  createdId: string | undefined,
+  progress: PlanProgress,
   error: unknown,
   deps: SyncDependencies,
 ): Promise<void> {
-  const touchedTags = plan.operations.flatMap((op) =>
-    op.op === 'contact.addTags' || op.op === 'contact.removeTags' ? op.tags : op.op === 'contact.create' ? op.link.tags : [],
-  );
-  const touchedBody = plan.operations.some((op) => /\.(update|complete)$/.test(op.op) || (op.op === 'contact.upsert' && !plan.creates));
-  if (!plan.creates && touchedTags.length === 0 && !touchedBody) return;
+  const failed = plan.operations[progress.applied.length];
+  const inDoubt = failed !== undefined && mayHaveBeenApplied(error) ? failed : undefined;
+  const next = plan.creates ? afterFailedCreate(claimed, plan, progress.createdId, error) : afterFailedUpdate(claimed, plan, progress.applied, inDoubt);
+  if (next === undefined) return;
+  try {
+    await deps.state.save(next, claimed.version);
+  } catch {
+    // Someone wrote the state since: their write decides. A claim's lease expires by itself.
+  }
+}
+
+/** How far a plan got: the operations that succeeded, and the id its create produced. */
+interface PlanProgress {
+  applied: GhlOperation[];
+  createdId?: string;
+}
+
+function tagsOf(operation: GhlOperation): string[] {
+  if (operation.op === 'contact.addTags' || operation.op === 'contact.removeTags') return operation.tags;
+  return operation.op === 'contact.create' ? operation.link.tags : [];
+}
+
+function afterFailedUpdate(
+  claimed: RecordSyncState,
+  plan: Extract<SyncPlan, { kind: 'write' }>,
+  applied: readonly GhlOperation[],
+  inDoubt: GhlOperation | undefined,
+): RecordSyncState | undefined {
+  const next: RecordSyncState = { ...claimed };
+  const bodyHash = bodyHashAfterFailure(claimed.bodyHash, plan.next.bodyHash, applied, inDoubt);
+  if (bodyHash === undefined) delete next.bodyHash;
+  else next.bodyHash = bodyHash;
+
+  const added = applied.flatMap((op) => (op.op === 'contact.addTags' ? op.tags : []));
+  const removed = applied.flatMap((op) => (op.op === 'contact.removeTags' ? op.tags : []));
+  if (added.length > 0 || removed.length > 0) {
+    const gone = new Set(normaliseTags(removed));
+    next.tags = normaliseTags([...(claimed.tags ?? []), ...added]).filter((tag) => !gone.has(tag));
+  }
+  const settled = new Set(normaliseTags([...added, ...removed]));
+  const doubt = normaliseTags([...(claimed.tagsInDoubt ?? []).filter((tag) => !settled.has(tag)), ...(inDoubt ? tagsOf(inDoubt) : [])]);
+  if (doubt.length > 0) next.tagsInDoubt = doubt;
+  else delete next.tagsInDoubt;
+
+  const known = (state: RecordSyncState) => JSON.stringify([state.bodyHash, state.tags, state.tagsInDoubt]);
+  return known(next) === known(claimed) ? undefined : next;
+}
+
+function afterFailedCreate(
+  claimed: RecordSyncState,
+  plan: Extract<SyncPlan, { kind: 'write' }>,
+  createdId: string | undefined,
+  error: unknown,
+): RecordSyncState {
+  const touchedTags = plan.operations.flatMap(tagsOf);
   let next: RecordSyncState = { ...claimed };
-  // The body may be half written: the last written hash no longer says what GHL holds.
-  if (touchedBody) delete next.bodyHash;
   if (plan.creates && createdId === undefined && !mayHaveBeenApplied(error)) {
     // GHL refused the create (a 4xx) or it was never sent: nothing to search for later.
     const { pendingCreateSince: _claim, createInDoubt: _doubt, ...released } = next;
@@ -460,11 +516,7 @@ async function recordFailure(
     next = { ...created, ghlId: createdId, ...(plan.next.ghlContactId !== undefined && { ghlContactId: plan.next.ghlContactId }) };
   }
   if (touchedTags.length > 0) next.tagsInDoubt = normaliseTags([...(claimed.tagsInDoubt ?? []), ...touchedTags]);
-  try {
-    await deps.state.save(next, claimed.version);
-  } catch {
-    // Someone wrote the state since: their write decides. A claim's lease expires by itself.
-  }
+  return next;
 }
 
 /**
