@@ -13,6 +13,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { runBundleBench } from './bundles.js';
 import { kib, markdownTable, round } from './stats.js';
 import { runStackBench, SIMULATED_LIMIT, type ThroughputFigures } from './throughput.js';
+import { DEFAULT_RATE_BUDGET } from '../lib/ghl/rate-limiter.js';
 import { measureLimiterCeiling } from './limiter.js';
 import { runWebhookBench } from './webhook.js';
 
@@ -81,7 +82,7 @@ async function main() {
     };
     const concurrency = positiveIntegerFromEnv('BENCH_POLLER_CONCURRENCY', 4);
     // The consumers' GHL_RATE_LIMIT_REQUESTS per SIMULATED_LIMIT.intervalMs.
-    const budget = positiveIntegerFromEnv('BENCH_BUDGET', 90);
+    const budget = positiveIntegerFromEnv('BENCH_BUDGET', DEFAULT_RATE_BUDGET.requests);
     let result;
     try {
       result = await runStackBench({ budget, concurrency, progress: (line) => console.error(line) });

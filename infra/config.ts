@@ -80,7 +80,7 @@ export const infraConfigSchema = z.object({
   /** GHL calendar that receives appointments; appointments cannot sync without it. */
   ghlCalendarId: z.string().min(1).optional(),
   /** Budget of GHL requests per interval shared by all consumers (GHL allows 100 per 10 s). */
-  ghlRateLimitRequests: int(1, 100).default(90),
+  ghlRateLimitRequests: int(1, 100).default(95),
   ghlRateLimitIntervalMs: int(1_000, 60_000).default(10_000),
   mapping: mappingJson.optional(),
   /** Alarm when a queue's oldest message is older than this (docs/RUNBOOK.md#queue-message-age). */

@@ -165,7 +165,7 @@ describe('consumers', () => {
         [CONSUMER_ENV.ghlBaseUrl]: 'https://services.leadconnectorhq.com',
         [CONSUMER_ENV.relatelApiBaseUrl]: 'https://app.relatel.dk/api/v2',
         [CONSUMER_ENV.ghlCalendarId]: 'calendar-123',
-        [CONSUMER_ENV.rateLimitRequests]: '90',
+        [CONSUMER_ENV.rateLimitRequests]: '95',
         [CONSUMER_ENV.rateLimitIntervalMs]: '10000',
         [CONSUMER_ENV.mappingConfig]: JSON.stringify(optionalSettings.mapping),
         [CONSUMER_ENV.logLevel]: 'INFO',
