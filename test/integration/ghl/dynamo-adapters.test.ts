@@ -45,6 +45,8 @@ describe('DynamoDB adapters of the GHL client ports', () => {
     function lambdaOn(tableName: string, nowMs: number, waits: number[]) {
       return new GhlRateLimiter({
         store: new DynamoRateBudgetStore(localDynamoClient(server.endpoint), tableName),
+        requests: 90,
+        intervalMs: 10_000,
         now: () => nowMs,
         sleep: async (ms) => {
           waits.push(ms);

@@ -6,8 +6,9 @@ import { fakeClock, type FakeClock } from './fake-clock.js';
 
 const LOCATION = 'loc-1';
 
+/** 90 per 10 s unless a test says otherwise: these tests are about the schedule, not the default budget. */
 function limiterWith(clock: FakeClock, options: Partial<ConstructorParameters<typeof GhlRateLimiter>[0]> = {}) {
-  return new GhlRateLimiter({ store: new InMemoryRateBudgetStore(), now: clock.now, sleep: clock.sleep, ...options });
+  return new GhlRateLimiter({ store: new InMemoryRateBudgetStore(), now: clock.now, sleep: clock.sleep, requests: 90, intervalMs: 10_000, ...options });
 }
 
 /**
