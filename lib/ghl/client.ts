@@ -49,10 +49,14 @@ export type GhlContactCreateInput = Omit<GhlCreateContactBody, 'locationId'>;
 export type GhlContactUpsertInput = Omit<GhlUpsertContactBody, 'locationId'>;
 export type GhlAppointmentCreateInput = Omit<GhlCreateAppointmentBody, 'locationId'>;
 
-/** POST /contacts/ either creates, or (location forbids duplicates) names the existing contact to link. */
+/**
+ * POST /contacts/ either creates, or (location forbids duplicates) says GHL has the contact
+ * already, normally naming it (`meta.contactId`); a duplicate answer without the id is still
+ * a duplicate, for the caller to link another way (by upsert).
+ */
 export type GhlCreateContactResult =
   | { outcome: 'created'; contact: GhlContact }
-  | { outcome: 'duplicate'; contactId: string; matchingField?: string };
+  | { outcome: 'duplicate'; contactId?: string; matchingField?: string };
 
 export interface GhlUpsertContactResult {
   /** false when GHL matched an existing contact (by the location's duplicate rules) and updated it. */
@@ -130,7 +134,18 @@ export interface GhlClient {
 const id = encodeURIComponent;
 const notFound = (answer: HttpAnswer) => answer.status === 404;
 const notAllowed = (answer: HttpAnswer) => answer.status === 401 || answer.status === 403;
-const duplicateContact = (answer: HttpAnswer) => answer.status === 400 && duplicateContactAnswer.safeParse(answer.body).success;
+const duplicateContact = (answer: HttpAnswer) => answer.status === 400 && duplicateOf(answer.body) !== undefined;
+const DUPLICATE_MESSAGE = /does not allow duplicated? contacts/i;
+
+/** GHL's duplicate-contact 400: its `meta` names the contact; its message alone still says what it is. */
+function duplicateOf(body: unknown): { contactId?: string; matchingField?: string } | undefined {
+  const parsed = duplicateContactAnswer.safeParse(body);
+  if (!parsed.success) return undefined;
+  const { meta, message } = parsed.data;
+  const named = meta?.contactId ? { contactId: meta.contactId, ...(meta.matchingField ? { matchingField: meta.matchingField } : {}) } : undefined;
+  if (named) return named;
+  return typeof message === 'string' && DUPLICATE_MESSAGE.test(message) ? {} : undefined;
+}
 
 export class HttpGhlClient implements GhlClient {
   constructor(private readonly transport: GhlTransport) {}
@@ -153,10 +168,7 @@ export class HttpGhlClient implements GhlClient {
 
   async createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult> {
     const answer = await this.contacts({ method: 'POST', path: '/contacts/', body, locationIn: 'body', accept: duplicateContact, createsRecord: true });
-    if (answer.status === 400) {
-      const { meta } = parse(duplicateContactAnswer, answer, 'POST /contacts/');
-      return { outcome: 'duplicate', contactId: meta.contactId, ...(meta.matchingField ? { matchingField: meta.matchingField } : {}) };
-    }
+    if (answer.status === 400) return { outcome: 'duplicate', ...duplicateOf(answer.body) };
     return { outcome: 'created', contact: parse(contactAnswer, answer, 'POST /contacts/').contact };
   }
 

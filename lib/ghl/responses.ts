@@ -75,5 +75,6 @@ export const locationAnswer = z.looseObject({
 
 /** POST /contacts/ on a location that forbids duplicates: 400 naming the existing contact. */
 export const duplicateContactAnswer = z.looseObject({
-  meta: z.looseObject({ contactId: id(), matchingField: text() }),
+  message: z.optional(z.unknown()),
+  meta: z.nullish(z.looseObject({ contactId: z.nullish(z.string()), matchingField: text() })),
 });

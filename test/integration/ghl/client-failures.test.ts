@@ -203,6 +203,12 @@ describe('GHL client failures', () => {
       });
     });
 
+    it('a duplicate answer that does not name the contact is still a duplicate, for the caller to link by upsert', async () => {
+      server.script('create-contact', { status: 400, body: { statusCode: 400, message: 'This location does not allow duplicated contacts.' } });
+      const { client } = clientFor(server);
+      await expect(client.createContact({ phone: '+4512345678' })).resolves.toEqual({ outcome: 'duplicate' });
+    });
+
     it('any other 400 on create stays a permanent error', async () => {
       server.script('create-contact', { status: 400, body: ghlErrors.badRequest('Invalid phone') });
       const { client } = clientFor(server);
