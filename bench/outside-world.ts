@@ -32,6 +32,10 @@ export interface SimulatorInfo {
 export interface SimulatorSettings {
   rateLimit: Partial<RateLimitSettings>;
   requestLogLimit: number;
+  /** GHL's "Allow Duplicate Contact" (off by default, as in GHL). */
+  allowDuplicates?: boolean;
+  /** Scopes the token lacks, e.g. locations.readonly. */
+  missingScopes?: string[];
 }
 
 /** What a process used so far: cumulative, so the caller takes differences over a span. */
@@ -174,7 +178,12 @@ async function serve(): Promise<void> {
 
   const startSimulator = async (name: string, settings: SimulatorSettings): Promise<SimulatorInfo> => {
     if (simulators.has(name)) throw new Error(`a simulator named ${name} already runs`);
-    const simulator = await startGhlSimulator({ rateLimit: settings.rateLimit, requestLogLimit: settings.requestLogLimit });
+    const simulator = await startGhlSimulator({
+      rateLimit: settings.rateLimit,
+      requestLogLimit: settings.requestLogLimit,
+      ...(settings.allowDuplicates !== undefined && { allowDuplicates: settings.allowDuplicates }),
+      ...(settings.missingScopes !== undefined && { missingScopes: settings.missingScopes }),
+    });
     simulators.set(name, simulator);
     return { url: simulator.url, token: simulator.tokens[0] ?? '', locationId: simulator.locationId, calendarId: simulator.calendarIds[0] ?? '' };
   };

@@ -3,8 +3,10 @@
  *
  *   npm run bench                       everything
  *   npm run bench -- webhook bundles    only those parts (webhook | bundles | limiter | stack)
- *   BENCH_BUDGET=95 npm run bench -- stack    the consumers' GHL budget per second (default 90)
+ *   BENCH_BUDGET=90 npm run bench -- stack    the consumers' GHL budget per second (default 95, as in production per 10 s)
  *   BENCH_POLLER_CONCURRENCY=2 ...           concurrent batches per consumer (default 4)
+ *   BENCH_LOCATION=unreadable ...             the GHL location: forbids-duplicates (default) | allows-duplicates | unreadable (token without locations.readonly)
+ *   BENCH_LOG_LEVEL=WARN ...                  the consumers' log level (default ERROR), to see why records were retried
  *
  * Prints a summary as markdown tables, ready for docs/BENCHMARKS.md. Loopback only; every
  * loop is bounded. No part of it is a test: timings belong here, not in the suite.
@@ -12,7 +14,7 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { runBundleBench } from './bundles.js';
 import { kib, markdownTable, round } from './stats.js';
-import { runStackBench, SIMULATED_LIMIT, type ThroughputFigures } from './throughput.js';
+import { BENCH_LOCATIONS, runStackBench, SIMULATED_LIMIT, type BenchLocation, type ThroughputFigures } from './throughput.js';
 import { DEFAULT_RATE_BUDGET } from '../lib/ghl/rate-limiter.js';
 import { measureLimiterCeiling } from './limiter.js';
 import { runWebhookBench } from './webhook.js';
@@ -83,9 +85,10 @@ async function main() {
     const concurrency = positiveIntegerFromEnv('BENCH_POLLER_CONCURRENCY', 4);
     // The consumers' GHL_RATE_LIMIT_REQUESTS per SIMULATED_LIMIT.intervalMs.
     const budget = positiveIntegerFromEnv('BENCH_BUDGET', DEFAULT_RATE_BUDGET.requests);
+    const location = locationFromEnv();
     let result;
     try {
-      result = await runStackBench({ budget, concurrency, progress: (line) => console.error(line) });
+      result = await runStackBench({ budget, concurrency, location, progress: (line) => console.error(line) });
     } finally {
       console.warn = warn;
       console.log = log;
@@ -100,7 +103,7 @@ async function main() {
       f.callsPerChange,
       f.lost,
     ];
-    print(`### 3, 4 and 6. Throughput at the rate limit (simulator: ${SIMULATED_LIMIT.maxPerInterval} per ${SIMULATED_LIMIT.intervalMs} ms; budget ${result.budget.requests} per ${result.budget.intervalMs} ms; 4 consumers, ${concurrency} concurrent batches each)\n`);
+    print(`### 3, 4 and 6. Throughput at the rate limit (simulator: ${SIMULATED_LIMIT.maxPerInterval} per ${SIMULATED_LIMIT.intervalMs} ms; budget ${result.budget.requests} per ${result.budget.intervalMs} ms; 4 consumers, ${concurrency} concurrent batches each; GHL location: ${location})\n`);
     print(markdownTable(['run', 'drain ms', 'GHL requests', '429s', '429 share', 'utilisation', 'GHL calls per data-changing event', 'records wrong or lost'], [row(result.ours), row(result.naive)]) + '\n');
     const ratio = (a: number, b: number) => round(a / b, 2);
     print(
@@ -134,6 +137,13 @@ async function main() {
       `Targets: utilisation ${mark(result.ours.utilisation >= TARGETS.utilisation)}, 429 share ${mark(result.ours.rateLimited / Math.max(1, result.ours.ghlRequests) < TARGETS.rateLimitedShare)}, calls per change ${mark(result.ours.callsPerChange <= TARGETS.callsPerChange)}, nothing lost ${mark(result.ours.lost === 0)}.\n`,
     );
   }
+}
+
+/** BENCH_LOCATION: the GHL location the sync writes to (bench/throughput.ts BENCH_LOCATIONS). */
+function locationFromEnv(): BenchLocation {
+  const value = process.env.BENCH_LOCATION ?? 'forbids-duplicates';
+  if (value in BENCH_LOCATIONS) return value as BenchLocation;
+  throw new Error(`BENCH_LOCATION must be one of ${Object.keys(BENCH_LOCATIONS).join(', ')}; it is ${value}`);
 }
 
 function positiveIntegerFromEnv(name: string, fallback: number): number {

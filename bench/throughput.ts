@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PARKED_ATTRIBUTES } from '../lib/aws/sqs-consumer-adapters.js';
 import { DEFAULT_MAX_RECEIVE_COUNT, ENTITIES, type Entity } from '../lib/entities.js';
+import { DEFAULT_RATE_BUDGET } from '../lib/ghl/rate-limiter.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { SQS_RETRY_POLICY } from '../lib/sync/consumer.js';
 import { localSqsClient } from '../local/aws/local-aws.js';
@@ -27,7 +28,7 @@ import type { GhlSimulatorSnapshot, SimRequestRecord } from '../local/ghl-simula
 import { startLocalStack, type ProcessedEvent } from '../local/stack.js';
 import type { RelatelEventFixture } from '../test/factories/relatel-events.js';
 import { runNaiveConsumer } from './naive-consumer.js';
-import { processUsage, startOutsideWorld, type OutsideWorld, type ProcessUsage, type SimulatorInfo } from './outside-world.js';
+import { processUsage, startOutsideWorld, type OutsideWorld, type ProcessUsage, type SimulatorInfo, type SimulatorSettings } from './outside-world.js';
 import { quantile, round } from './stats.js';
 import { buildThroughputWorkload, differencesFromExpected, type Delivery } from './workload.js';
 
@@ -164,8 +165,23 @@ function processFigures(label: string, runs: string, before: ProcessUsage, after
   };
 }
 
-export async function runStackBench(options: { budget?: number; concurrency?: number; skipNaive?: boolean; progress?: (line: string) => void } = {}): Promise<StackBenchResult> {
-  const budget = { requests: options.budget ?? 90, intervalMs: SIMULATED_LIMIT.intervalMs };
+/**
+ * The GHL location our sync writes to: GHL's default (duplicate contacts forbidden, a token that
+ * may read the location), one that allows duplicates, or a token without locations.readonly.
+ * The last two make a new contact cost upsert + tag call instead of one create.
+ */
+export type BenchLocation = 'forbids-duplicates' | 'allows-duplicates' | 'unreadable';
+export const BENCH_LOCATIONS: Record<BenchLocation, Pick<SimulatorSettings, 'allowDuplicates' | 'missingScopes'>> = {
+  'forbids-duplicates': {},
+  'allows-duplicates': { allowDuplicates: true },
+  unreadable: { missingScopes: ['locations.readonly'] },
+};
+
+export async function runStackBench(
+  options: { budget?: number; concurrency?: number; location?: BenchLocation; skipNaive?: boolean; progress?: (line: string) => void } = {},
+): Promise<StackBenchResult> {
+  const budget = { requests: options.budget ?? DEFAULT_RATE_BUDGET.requests, intervalMs: SIMULATED_LIMIT.intervalMs };
+  const location = BENCH_LOCATIONS[options.location ?? 'forbids-duplicates'];
   const concurrency = options.concurrency ?? 1;
   // EMF lines would flood the output, as in the e2e tests.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -180,7 +196,7 @@ export async function runStackBench(options: { budget?: number; concurrency?: nu
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const outside = await world.call('start', { queues: BENCH_QUEUES, simulator: BENCH_SIMULATOR }, 60_000);
+    const outside = await world.call('start', { queues: BENCH_QUEUES, simulator: { ...BENCH_SIMULATOR, ...location } }, 60_000);
     const placement = [
       `main process (pid ${process.pid}): our Lambdas only: the webhook behind the local HTTP API and the ${ENTITIES.length} consumers with their pollers (${concurrency} concurrent batches each); the bench's own bookkeeping (queue depths every 250 ms, the figures after each run); in run 6 the naive consumer instead of ours`,
       `outside-world process (pid ${world.pid}): SQS (fauxqs), DynamoDB (dynalite), the GHL simulator of runs 3-5 and, fresh, the one of run 6, and Relatel's sender (${SENDER_PARALLELISM} deliveries in flight; late redeliveries straight onto SQS)`,
