@@ -255,6 +255,19 @@ async function parentContactIdOf(
   return ghlContactIdOf(relatelContactId, deps);
 }
 
+/**
+ * A delete of a record whose create another worker is running (a fresh claim) waits for it.
+ * Deciding "nothing to delete" now would leave a tombstone the create cannot see: its record
+ * would stay in GHL for good. Only an abandoned invocation still running next to its own
+ * redelivery can get here (FIFO gives a record one worker otherwise); the retry comes after the
+ * lease, when the create is recorded or, failed, searched for (readRecordState).
+ */
+function deleteWaitsForRunningCreate(entity: Entity, relatelId: string, state: RecordSyncState | undefined, facts: EventFacts, deps: SyncDependencies): void {
+  if (facts.isDelete && state !== undefined && state.ghlId === undefined && isClaimFresh(state, deps.now(), deps.createLeaseMs)) {
+    throw createInProgress(entity, relatelId, state, deps);
+  }
+}
+
 /** Never sent to GHL: a plan for a delete of a record without a GHL twin has no operations. */
 const NO_CONTACT_NEEDED = '';
 
@@ -263,6 +276,7 @@ type TaskPayload = Extract<RoutedRelatelEvent, { eventType: 'task.updated' }>['p
 async function syncTask(payload: TaskPayload, completes: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
   const state = await readRecordState('tasks', relatelId, deps);
+  deleteWaitsForRunningCreate('tasks', relatelId, state, facts, deps);
   const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
   const task = completes ? { ...payload, status: 'completed' as const } : payload;
   // A task without a due date gets a default one relative to the event, not to the clock: a
@@ -288,6 +302,7 @@ type NotePayload = Extract<RoutedRelatelEvent, { eventType: 'note.updated' }>['p
 async function syncNote(payload: NotePayload, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
   const state = await readRecordState('notes', relatelId, deps);
+  deleteWaitsForRunningCreate('notes', relatelId, state, facts, deps);
   const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
   let desired;
   if (!facts.isDelete) {
@@ -306,6 +321,7 @@ type AppointmentPayload = Extract<RoutedRelatelEvent, { eventType: 'appointment.
 async function syncAppointment(payload: AppointmentPayload, cancels: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
   const relatelId = String(payload.id);
   const state = await readRecordState('appointments', relatelId, deps);
+  deleteWaitsForRunningCreate('appointments', relatelId, state, facts, deps);
   const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
   let desired;
   if (!facts.isDelete) {

@@ -5,7 +5,7 @@ import type { GhlClient } from '../../../lib/ghl/client.js';
 import { parseMappingConfig } from '../../../lib/mapping/config.js';
 import { syncEvent } from '../../../lib/sync/sync-event.js';
 import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
-import { relatelEvent, relatelTask } from '../../factories/relatel-events.js';
+import { relatelAppointment, relatelEvent, relatelNote, relatelTask } from '../../factories/relatel-events.js';
 
 const LEASE_MS = 600_000;
 const NOW = new Date('2026-03-02T09:00:00.000Z');
@@ -15,11 +15,17 @@ const untouchedGhl = new Proxy({} as GhlClient, {
   get: (_target, name) => () => Promise.reject(new Error(`unexpected GHL call: ${String(name)}`)),
 });
 
-async function stateWithClaimTakenAt(claimedAt: Date) {
+async function stateWithClaimTakenAt(claimedAt: Date, entity: 'tasks' | 'notes' | 'appointments' = 'tasks') {
   const state = new InMemorySyncStateStore();
   await state.save({ entity: 'contacts', relatelId: '7', ghlId: 'ghl-contact-7', version: 0 }, 0);
-  await state.claimCreate('tasks', '70', claimedAt, LEASE_MS);
+  await state.claimCreate(entity, '70', claimedAt, LEASE_MS);
   return state;
+}
+
+function routed(body: unknown) {
+  const event = validateRelatelEvent(body);
+  if (!event.valid || event.kind !== 'routed') throw new Error('fixture is not a routed event');
+  return event;
 }
 
 describe('an event for a record whose create claim is still fresh', () => {
@@ -31,5 +37,18 @@ describe('an event for a record whose create claim is still fresh', () => {
     const attempt = syncEvent(event, { state, ghl: untouchedGhl, mapping: parseMappingConfig(undefined), now: () => NOW, createLeaseMs: LEASE_MS });
 
     await expect(attempt).rejects.toMatchObject({ kind: 'transient', reason: 'create-in-progress', retryAfterMs: LEASE_MS - 60_000 });
+  });
+
+  it.each([
+    ['tasks', relatelEvent('task.deleted', { payload: relatelTask({ id: 70, contact_id: 7 }) })],
+    ['notes', relatelEvent('note.deleted', { payload: relatelNote({ id: 70, contact_id: 7 }) })],
+    ['appointments', relatelEvent('appointment.deleted', { payload: relatelAppointment({ id: 70, contact_id: 7 }) })],
+  ] as const)('a delete of %s waits for the running create instead of leaving a tombstone it cannot see', async (entity, body) => {
+    const state = await stateWithClaimTakenAt(new Date(NOW.getTime() - 60_000), entity);
+
+    const attempt = syncEvent(routed(body), { state, ghl: untouchedGhl, mapping: parseMappingConfig(undefined), now: () => NOW, createLeaseMs: LEASE_MS });
+
+    await expect(attempt).rejects.toMatchObject({ kind: 'transient', reason: 'create-in-progress' });
+    expect((await state.get(entity, '70'))?.deleted).toBeUndefined();
   });
 });
