@@ -511,11 +511,11 @@ function afterFailedCreate(
 ): RecordSyncState {
   const touchedTags = plan.operations.flatMap(tagsOf);
   let next: RecordSyncState = { ...claimed };
-  if (plan.creates && createdId === undefined && !mayHaveBeenApplied(error)) {
+  if (createdId === undefined && !mayHaveBeenApplied(error)) {
     // GHL refused the create (a 4xx) or it was never sent: nothing to search for later.
     const { pendingCreateSince: _claim, createInDoubt: _doubt, ...released } = next;
     next = released;
-  } else if (plan.creates && createdId === undefined) {
+  } else if (createdId === undefined) {
     const create = plan.operations[0];
     const doubt: CreateInDoubt | undefined =
       create !== undefined && isCreate(create)
@@ -526,7 +526,7 @@ function afterFailedCreate(
           }
         : undefined;
     next = { ...next, pendingCreateSince: new Date(0).toISOString(), ...(doubt && { createInDoubt: doubt }) };
-  } else if (plan.creates && createdId !== undefined) {
+  } else {
     const { pendingCreateSince: _claim, createInDoubt: _doubt, ...rest } = next;
     const { bodyHash: _unknown, ...created } = rest;
     next = { ...created, ghlId: createdId, ...(plan.next.ghlContactId !== undefined && { ghlContactId: plan.next.ghlContactId }) };
