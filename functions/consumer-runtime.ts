@@ -23,7 +23,8 @@ import { parseMappingConfig, type MappingConfig } from '../lib/mapping/config.js
 import { createLogger, createMetrics } from '../lib/observability.js';
 import { createRelatelClient } from '../lib/relatel/client.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import { SecretCache, type SecretStore } from '../lib/secrets.js';
+import { CachedValue } from '../lib/cached-value.js';
+import type { SecretStore } from '../lib/secrets.js';
 import { createBatchConsumer, type InvocationClock } from '../lib/sync/consumer.js';
 import { duplicateContactsLookup } from '../lib/sync/duplicate-contacts.js';
 import { consumerServiceName, meterGhlAnswers, observeConsumer } from '../lib/sync/observe.js';
@@ -64,7 +65,7 @@ export function buildConsumer(
   });
 
   const relatelSecretId = config.RELATEL_SECRET_ID;
-  const relatelToken = relatelSecretId === undefined ? undefined : new SecretCache(() => readRelatelToken(secrets, relatelSecretId), { ttlMs: 300_000 });
+  const relatelToken = relatelSecretId === undefined ? undefined : new CachedValue(() => readRelatelToken(secrets, relatelSecretId), { ttlMs: 300_000 });
 
   const consume = createBatchConsumer({
     entity: config.ENTITY,

@@ -19,7 +19,7 @@ import { createLogger } from '../../lib/observability.js';
 import { runBackfill, type BackfillSummary } from '../../lib/ops/backfill.js';
 import { DynamoCheckpointStore } from '../../lib/ops/dynamo-checkpoint.js';
 import { createRelatelClient } from '../../lib/relatel/client.js';
-import { SecretCache } from '../../lib/secrets.js';
+import { CachedValue } from '../../lib/cached-value.js';
 import { readRelatelToken } from '../consumer-runtime.js';
 
 /** Its own checkpoint: a backfill started by hand (`npm run backfill`) does not interfere. */
@@ -30,7 +30,7 @@ const STOP_BEFORE_TIMEOUT_MS = 60_000;
 const config = loadConfig(reconcileConfigSchema);
 const logger = createLogger('reconcile');
 const secrets = secretStoreFromEnvironment();
-const relatelToken = new SecretCache(() => readRelatelToken(secrets, config.RELATEL_SECRET_ID), { ttlMs: 300_000 });
+const relatelToken = new CachedValue(() => readRelatelToken(secrets, config.RELATEL_SECRET_ID), { ttlMs: 300_000 });
 const deps = {
   relatel: createRelatelClient({ baseUrl: config.RELATEL_API_BASE_URL, token: () => relatelToken.get() }),
   // Backfill only ever sends contact events; this function may send to the contacts queue only.

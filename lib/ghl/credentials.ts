@@ -12,7 +12,8 @@
 import * as z from 'zod/mini';
 import { authError, errorKindOfStatus, transientError } from '../errors.js';
 import { sleep as realSleep, withRetry } from '../retry.js';
-import { SecretCache, type SecretStore } from '../secrets.js';
+import { CachedValue } from '../cached-value.js';
+import type { SecretStore } from '../secrets.js';
 import { ghlErrorFromAnswer } from './errors.js';
 import { exchange, type FetchFn } from './http.js';
 import type { Lock } from './lock.js';
@@ -137,7 +138,7 @@ export interface SecretGhlCredentialsOptions {
 }
 
 export class SecretGhlCredentials implements GhlCredentialSource {
-  private readonly cache: SecretCache<GhlSecret>;
+  private readonly cache: CachedValue<GhlSecret>;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly fetch: FetchFn;
@@ -147,7 +148,7 @@ export class SecretGhlCredentials implements GhlCredentialSource {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
     this.fetch = options.fetch ?? fetch;
-    this.cache = new SecretCache(
+    this.cache = new CachedValue(
       async () => parseGhlSecret(await options.store.getSecretString(options.secretId), options.secretId),
       // Forced re-reads only happen after a 401 or around a refresh, both rare and bounded.
       { ttlMs: options.cacheTtlMs ?? 5 * 60_000, minRefreshIntervalMs: 0, now: this.now },

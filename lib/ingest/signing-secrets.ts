@@ -3,7 +3,8 @@
  * Secrets Manager call per request. Both version stages are accepted: during a rotation Relatel
  * may still sign with the previous secret, and losing those events is not an option.
  */
-import { SecretCache, type SecretStore } from '../secrets.js';
+import { CachedValue } from '../cached-value.js';
+import type { SecretStore } from '../secrets.js';
 import type { SigningSecrets } from './ports.js';
 
 export interface SigningSecretsOptions {
@@ -24,7 +25,7 @@ export function cachedSigningSecrets(
 ): SigningSecrets {
   const now = options.now ?? Date.now;
   const minRefreshIntervalMs = options.minRefreshIntervalMs ?? SIGNING_SECRETS_MIN_REFRESH_MS;
-  const cache = new SecretCache(() => readSigningSecrets(store, secretId), {
+  const cache = new CachedValue(() => readSigningSecrets(store, secretId), {
     ttlMs: options.ttlMs ?? SIGNING_SECRETS_TTL_MS,
     minRefreshIntervalMs,
     now,
@@ -45,7 +46,7 @@ export function cachedSigningSecrets(
       return lastKnown;
     },
     async refresh() {
-      // SecretCache limits successful reads; failed ones are limited here, so a flood of bad
+      // CachedValue limits successful reads; failed ones are limited here, so a flood of bad
       // signatures cannot turn into a flood of calls to a struggling Secrets Manager.
       if (now() - lastFailedRefreshAt < minRefreshIntervalMs) return undefined;
       try {

@@ -13,6 +13,7 @@
  * cannot be read the answer is 'unknown' and the sync takes the safe path: a missing scope is
  * reported once (the fix is the token's scopes), a failed read is retried a minute later.
  */
+import { CachedValue } from '../cached-value.js';
 import type { GhlClient } from '../ghl/client.js';
 
 export type DuplicateContactsRule = 'forbidden' | 'allowed' | 'unknown';
@@ -38,36 +39,28 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
 export function duplicateContactsLookup(ghl: Pick<GhlClient, 'getLocationSettings'>, options: DuplicateContactsLookupOptions = {}): DuplicateContactsLookup {
   const ttlMs = options.ttlMs ?? DUPLICATE_CONTACTS_TTL_MS;
   const retryAfterFailureMs = options.retryAfterFailureMs ?? RETRY_AFTER_FAILURE_MS;
-  const now = options.now ?? Date.now;
-  let cached: { rule: DuplicateContactsRule; until: number } | undefined;
-  let reading: Promise<DuplicateContactsRule> | undefined;
   let reportedUnreadable = false;
 
-  const read = async (): Promise<DuplicateContactsRule> => {
+  const read = async (): Promise<{ rule: DuplicateContactsRule; failed: boolean }> => {
     try {
       const settings = await ghl.getLocationSettings();
       if (settings === undefined && !reportedUnreadable) {
         reportedUnreadable = true;
         options.onUnreadable?.();
       }
-      const rule = ruleOf(settings?.allowDuplicateContact);
-      cached = { rule, until: now() + ttlMs };
-      return rule;
+      return { rule: ruleOf(settings?.allowDuplicateContact), failed: false };
     } catch (error) {
       options.onReadFailed?.(error);
-      cached = { rule: 'unknown', until: now() + retryAfterFailureMs };
-      return 'unknown';
-    } finally {
-      reading = undefined;
+      return { rule: 'unknown', failed: true };
     }
   };
-
-  return () => {
-    if (cached !== undefined && now() < cached.until) return Promise.resolve(cached.rule);
-    // Concurrent contacts of one batch share one read.
-    reading ??= read();
-    return reading;
-  };
+  // Concurrent contacts of one batch share one read.
+  const cached = new CachedValue(read, {
+    ttlMs,
+    ttlMsOf: (read) => (read.failed ? retryAfterFailureMs : ttlMs),
+    ...(options.now && { now: options.now }),
+  });
+  return async () => (await cached.get()).rule;
 }
 
 function ruleOf(allowDuplicateContact: boolean | undefined): DuplicateContactsRule {

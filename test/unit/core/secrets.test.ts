@@ -1,45 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { InMemorySecretStore, SecretCache } from '../../../lib/secrets.js';
-
-describe('SecretCache', () => {
-  it('serves a warm value without reading the store again', async () => {
-    let now = 0;
-    const load = vi.fn().mockResolvedValue('v1');
-    const cache = new SecretCache(load, { ttlMs: 300_000, now: () => now });
-    await cache.get();
-    now = 299_999;
-    await cache.get();
-    expect(load).toHaveBeenCalledTimes(1);
-  });
-
-  it('reads the store again once the TTL has passed', async () => {
-    let now = 0;
-    const load = vi.fn().mockResolvedValueOnce('v1').mockResolvedValueOnce('v2');
-    const cache = new SecretCache(load, { ttlMs: 1_000, now: () => now });
-    await cache.get();
-    now = 1_000;
-    expect(await cache.get()).toBe('v2');
-  });
-
-  it('shares one in-flight read between concurrent callers', async () => {
-    const load = vi.fn().mockResolvedValue('v1');
-    const cache = new SecretCache(load, { ttlMs: 1_000 });
-    await Promise.all([cache.get(), cache.get(), cache.get()]);
-    expect(load).toHaveBeenCalledTimes(1);
-  });
-
-  it('refreshes on demand at most once per minimum interval', async () => {
-    let now = 0;
-    const load = vi.fn().mockResolvedValue('v');
-    const cache = new SecretCache(load, { ttlMs: 300_000, minRefreshIntervalMs: 60_000, now: () => now });
-    await cache.get();
-    now = 59_999;
-    expect(await cache.refresh()).toBe(false);
-    now = 60_000;
-    expect(await cache.refresh()).toBe(true);
-    expect(load).toHaveBeenCalledTimes(2);
-  });
-});
+import { describe, expect, it } from 'vitest';
+import { InMemorySecretStore } from '../../../lib/secrets.js';
 
 describe('InMemorySecretStore', () => {
   it('keeps the replaced value as the previous version, like a Secrets Manager rotation', async () => {
