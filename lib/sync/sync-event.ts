@@ -136,26 +136,25 @@ async function syncContact(payload: ContactPayload, facts: EventFacts, deps: Syn
     throw transientError(`Contact ${relatelId} may be in GHL already: its create is unsettled`, { reason: 'create-in-doubt' });
   }
   const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
-  let desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
-  if (contact !== undefined && desired !== undefined && (await createsInOneCall(desired, state, facts, deps))) {
-    desired = { ...desired, createBody: createBodyOf(contact, desired, deps) };
+  const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
+  let plan = planContactSync(facts, state, desired);
+  // The plan decides whether this event creates the contact; only then is the location's rule read.
+  if (contact !== undefined && desired !== undefined && plan.kind === 'write' && plan.creates && (await mayCreateInOneCall(desired, state, deps))) {
+    plan = planContactSync(facts, state, { ...desired, createBody: createBodyOf(contact, desired, deps) });
   }
-  const plan = planContactSync(facts, state, desired);
   return applyPlan('contacts', relatelId, state, plan, deps);
 }
 
 /**
- * Whether this event would create the contact and may do it in one POST /contacts/ with its
- * tags (plan.ts rule 4): GHL must be able to find a duplicate (an e-mail or phone to match by)
- * and refuse to make one (the location's rule). After an earlier create of the contact failed
- * without an answer, the upsert path is taken whatever the rule: it matches the contact that
- * attempt may have made even if the location has begun to allow duplicates since.
+ * Whether a contact the plan creates may be created in one POST /contacts/ with its tags (plan.ts
+ * rule 4): GHL must be able to find a duplicate (an e-mail or phone to match by) and refuse to
+ * make one (the location's rule). After an earlier create of the contact failed without an
+ * answer, the upsert path is taken whatever the rule: it matches the contact that attempt may
+ * have made even if the location has begun to allow duplicates since.
  */
-async function createsInOneCall(desired: DesiredContact, state: RecordSyncState | undefined, facts: EventFacts, deps: SyncDependencies): Promise<boolean> {
-  const wouldCreate =
-    state?.ghlId === undefined && !state?.deleted && state?.pendingCreateSince === undefined && !isOlderThanApplied(state, facts.occurredAt);
+async function mayCreateInOneCall(desired: DesiredContact, state: RecordSyncState | undefined, deps: SyncDependencies): Promise<boolean> {
   const matchable = desired.upsertBody.email !== undefined || desired.upsertBody.phone !== undefined;
-  if (!wouldCreate || !matchable || deps.duplicateContacts === undefined) return false;
+  if (state?.pendingCreateSince !== undefined || !matchable || deps.duplicateContacts === undefined) return false;
   return (await deps.duplicateContacts()) === 'forbidden';
 }
 
