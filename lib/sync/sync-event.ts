@@ -238,33 +238,39 @@ async function ghlContactIdOf(relatelContactId: string | number, deps: SyncDepen
   return contact.ghlId;
 }
 
-/**
- * The parent contact's GHL id for planning a child record. A delete of a record GHL never got
- * needs no contact: it only leaves a tombstone. Waiting for the contact instead would park the
- * delete (contact-not-synced) if the contact came late, and a create arriving after it (Relatel
- * does not deliver in order) would then put a deleted record into GHL for good.
- */
-async function parentContactIdOf(
-  relatelContactId: string | number,
-  state: RecordSyncState | undefined,
-  facts: EventFacts,
-  deps: SyncDependencies,
-): Promise<string> {
-  if (facts.isDelete && state?.ghlId === undefined) return NO_CONTACT_NEEDED;
-  return ghlContactIdOf(relatelContactId, deps);
+/** What planning a task, note or appointment starts from: its state and its contact's GHL id. */
+interface ChildRecord {
+  relatelId: string;
+  state: RecordSyncState | undefined;
+  ghlContactId: string;
 }
 
 /**
- * A delete of a record whose create another worker is running (a fresh claim) waits for it.
- * Deciding "nothing to delete" now would leave a tombstone the create cannot see: its record
- * would stay in GHL for good. Only an abandoned invocation still running next to its own
- * redelivery can get here (FIFO gives a record one worker otherwise); the retry comes after the
- * lease, when the create is recorded or, failed, searched for (readRecordState).
+ * A task's, note's or appointment's sync state and the GHL id of the contact it hangs on.
+ *  - A delete of a record GHL never got needs no contact: it only leaves a tombstone. Waiting
+ *    for the contact instead would park the delete (contact-not-synced) if the contact came
+ *    late, and a create arriving after it (Relatel does not deliver in order) would then put a
+ *    deleted record into GHL for good.
+ *  - But a delete of a record whose create another worker is running (a fresh claim) waits for
+ *    it: "nothing to delete" now would leave a tombstone the create cannot see, and its record
+ *    in GHL for good. Only an abandoned invocation still running next to its own redelivery
+ *    can get here (FIFO gives a record one worker otherwise); the retry comes after the lease,
+ *    when the create is recorded or, failed, searched for (readRecordState).
  */
-function deleteWaitsForRunningCreate(entity: Entity, relatelId: string, state: RecordSyncState | undefined, facts: EventFacts, deps: SyncDependencies): void {
-  if (facts.isDelete && state !== undefined && state.ghlId === undefined && isClaimFresh(state, deps.now(), deps.createLeaseMs)) {
+async function childRecord(
+  entity: Exclude<Entity, 'contacts'>,
+  payload: { id: string | number; contact_id: string | number },
+  facts: EventFacts,
+  deps: SyncDependencies,
+): Promise<ChildRecord> {
+  const relatelId = String(payload.id);
+  const state = await readRecordState(entity, relatelId, deps);
+  const neverInGhl = facts.isDelete && state?.ghlId === undefined;
+  if (neverInGhl && state !== undefined && isClaimFresh(state, deps.now(), deps.createLeaseMs)) {
     throw createInProgress(entity, relatelId, state, deps);
   }
+  const ghlContactId = state?.ghlContactId ?? (neverInGhl ? NO_CONTACT_NEEDED : await ghlContactIdOf(payload.contact_id, deps));
+  return { relatelId, state, ghlContactId };
 }
 
 /** Never sent to GHL: a plan for a delete of a record without a GHL twin has no operations. */
@@ -273,10 +279,7 @@ const NO_CONTACT_NEEDED = '';
 type TaskPayload = Extract<RoutedRelatelEvent, { eventType: 'task.updated' }>['payload'];
 
 async function syncTask(payload: TaskPayload, completes: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
-  const relatelId = String(payload.id);
-  const state = await readRecordState('tasks', relatelId, deps);
-  deleteWaitsForRunningCreate('tasks', relatelId, state, facts, deps);
-  const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
+  const { relatelId, state, ghlContactId } = await childRecord('tasks', payload, facts, deps);
   const task = completes ? { ...payload, status: 'completed' as const } : payload;
   // A task without a due date gets a default one relative to the event, not to the clock: a
   // retry after an ambiguous create failure must build the same body, or the executor's search
@@ -299,10 +302,7 @@ function taskFieldsHash(body: GhlUpdateTaskBody): string {
 type NotePayload = Extract<RoutedRelatelEvent, { eventType: 'note.updated' }>['payload'];
 
 async function syncNote(payload: NotePayload, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
-  const relatelId = String(payload.id);
-  const state = await readRecordState('notes', relatelId, deps);
-  deleteWaitsForRunningCreate('notes', relatelId, state, facts, deps);
-  const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
+  const { relatelId, state, ghlContactId } = await childRecord('notes', payload, facts, deps);
   let desired;
   if (!facts.isDelete) {
     const update = mapNoteToUpdateBody(payload, deps.mapping);
@@ -318,10 +318,7 @@ async function syncNote(payload: NotePayload, facts: EventFacts, deps: SyncDepen
 type AppointmentPayload = Extract<RoutedRelatelEvent, { eventType: 'appointment.updated' }>['payload'];
 
 async function syncAppointment(payload: AppointmentPayload, cancels: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome> {
-  const relatelId = String(payload.id);
-  const state = await readRecordState('appointments', relatelId, deps);
-  deleteWaitsForRunningCreate('appointments', relatelId, state, facts, deps);
-  const ghlContactId = state?.ghlContactId ?? (await parentContactIdOf(payload.contact_id, state, facts, deps));
+  const { relatelId, state, ghlContactId } = await childRecord('appointments', payload, facts, deps);
   let desired;
   if (!facts.isDelete) {
     const mapped = mapAppointmentToUpdateBody(payload, deps.mapping);
