@@ -139,17 +139,6 @@ async function readSimulator(simulator: SimulatorInfo): Promise<{ snapshot: GhlS
   return { snapshot, requests };
 }
 
-function sampleRss(): { stop(): number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
-    },
-  };
-}
-
 function processFigures(label: string, runs: string, before: ProcessUsage, after: ProcessUsage, spanMs: number, peakRssMiB: number): ProcessFigures {
   const cpuSeconds = (after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros) / 1e6;
   const active = after.loopActiveMs - before.loopActiveMs;
@@ -234,16 +223,15 @@ export async function runStackBench(
       // Runs 3 and 4.
       const runId = `t${Date.now().toString(36)}`;
       const workload = buildThroughputWorkload({ runId });
-      const rss = sampleRss();
       const [mainBefore, worldBefore] = [processUsage(), await world.call('usage', {})];
       const started = performance.now();
       const { sendMs } = await world.call('send-workload', { runId, url: stack.webhookUrl, secret: BENCH_WEBHOOK_SECRET, parallel: SENDER_PARALLELISM }, 300_000);
       await waitUntilDrained(sqs, outside.aws.queues, 300_000);
       const drainMs = performance.now() - started;
       const [mainAfter, worldAfter] = [processUsage(), await world.call('usage', {})];
-      const mainPeakRssMiB = rss.stop();
+      // Both peaks from getrusage (maxRSS): exact, and no sampling timer in the process measured.
       const processes = [
-        processFigures('main: our Lambdas', 'webhook, 4 consumers', mainBefore, mainAfter, drainMs, mainPeakRssMiB),
+        processFigures('main: our Lambdas', 'webhook, 4 consumers', mainBefore, mainAfter, drainMs, mainAfter.maxRssMiB),
         processFigures('outside world', 'SQS, DynamoDB, GHL simulator, Relatel sender', worldBefore, worldAfter, drainMs, worldAfter.maxRssMiB),
       ];
 
