@@ -36,7 +36,10 @@ export class RelatelGhlSyncStack extends Stack {
 
     this.secrets = new SyncSecrets(this, 'Secrets', { resourcePrefix: config.resourcePrefix });
     this.syncState = new SyncState(this, 'SyncState', { resourcePrefix: config.resourcePrefix });
-    this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: config.alarmEmail });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      resourcePrefix: config.resourcePrefix,
+      alarmEmail: config.alarmEmail,
+    });
 
     this.pipelines = Object.fromEntries(
       ENTITIES.map((entity) => [

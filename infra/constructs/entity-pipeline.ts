@@ -18,6 +18,7 @@ import {
   type Entity,
 } from '../../lib/entities.js';
 import type { InfraConfig } from '../config.js';
+import { alarmName } from './monitoring.js';
 import { SyncFunction } from './sync-function.js';
 
 /** What a consumer does with the sync-state table; transactions need no actions of their own. */
@@ -110,6 +111,7 @@ export class EntityPipeline extends Construct {
     this.grantConsumerAccess(props);
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmName: alarmName(config.resourcePrefix, `${entity}DeadLetter`),
       alarmDescription:
         `Relatel ${entity} events are parked in ${deadLetterQueueName(entity, config.resourcePrefix)} and did not reach GHL. ` +
         `Runbook: docs/RUNBOOK.md#${entity}-dlq-not-empty`,

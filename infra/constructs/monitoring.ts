@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -27,6 +27,15 @@ export const RUNBOOK_SECTIONS = {
 
 export const runbookLink = (section: string) => `Runbook: docs/RUNBOOK.md#${section}`;
 
+/**
+ * Every alarm of the stack is named `<resourcePrefix>-<name>`: a name known before deploy lets
+ * the topic policy admit exactly this stack's alarms (aws:SourceArn), and on-call can tell the
+ * stage from the name in the notification.
+ */
+export function alarmName(resourcePrefix: string, name: string): string {
+  return `${resourcePrefix}-${name}`;
+}
+
 export interface WatchProps {
   readonly config: InfraConfig;
   readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
@@ -37,6 +46,8 @@ export interface WatchProps {
 const WINDOW = Duration.minutes(5);
 
 export interface MonitoringProps {
+  /** Prefix of every alarm name (see alarmName); the topic accepts only alarms named so. */
+  readonly resourcePrefix: string;
   /** Subscribed to the alarm topic when given; AWS e-mails a confirmation link first. */
   readonly alarmEmail?: string | undefined;
 }
@@ -47,9 +58,24 @@ export class Monitoring extends Construct {
   /** Every alarm of the stack by a stable name, for the dashboard and tests. */
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
   dashboard?: cloudwatch.Dashboard;
+  private readonly resourcePrefix: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    this.resourcePrefix = props.resourcePrefix;
+    // CloudWatch acts for an alarm of this account and this stack only (confused deputy):
+    // the same conditions on the topic and on its key.
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: {
+        'aws:SourceArn': Stack.of(this).formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: alarmName(props.resourcePrefix, '*'),
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
 
     // SNS encryption needs a customer managed key here: CloudWatch alarms cannot publish to a
     // topic encrypted with the AWS managed aws/sns key, whose policy cannot be changed.
@@ -68,6 +94,7 @@ export class Monitoring extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         // In a key policy "*" means this key and nothing else.
         resources: ['*'],
+        conditions: fromOurAlarms,
       }),
     );
 
@@ -76,6 +103,18 @@ export class Monitoring extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // enforceSSL writes a topic policy, and a topic policy replaces SNS's default one: without
+    // this statement the policy holds only the TLS Deny and no alarm can publish (it turns red
+    // and pages nobody).
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
 
     if (props.alarmEmail) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
@@ -145,6 +184,7 @@ export class Monitoring extends Construct {
   /** An alarm that notifies on-call when it fires and when it clears; silence is not breaching. */
   private alarm(id: string, name: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: alarmName(this.resourcePrefix, name),
       // No traffic means no data points: nothing is wrong.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       ...props,
