@@ -1,0 +1,236 @@
+/**
+ * Each Lambda may do exactly what its code does: walks the synthesised template from every
+ * AWS::Lambda::Function to its role's policies and to each resource its environment names
+ * (queues, DLQs, table, secrets), and compares the actions granted on each resource with the
+ * SDK calls the function makes on it. A missing grant fails in production on the first call; an
+ * extra one is privilege nobody needs. The expected lists are written out here from reading the
+ * code (lib/aws/*, lib/ops/dynamo-checkpoint.ts, functions/*), never taken from the stack.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadInfraConfig } from '../../infra/config.js';
+import { RelatelGhlSyncStack } from '../../infra/stack.js';
+import {
+  ENV,
+  asList,
+  globMatches,
+  referencedIds,
+  referencedResource,
+  resolveValue,
+  resourcesOfType,
+  type CfnTemplate,
+  type Resource,
+} from './template-walk.js';
+
+const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+
+let template: CfnTemplate;
+
+beforeAll(() => {
+  const app = new App({
+    context: { ...cdkJsonContext, ghlCalendarId: 'calendar-123', reconcileEnabled: 'true', 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new RelatelGhlSyncStack(app, 'RuntimeGrants', { config: loadInfraConfig(app.node) });
+  template = Template.fromStack(stack).toJSON() as CfnTemplate;
+});
+
+const sorted = (actions: Iterable<string>) => [...new Set(actions)].sort();
+
+// What each function calls on the resource an environment variable names.
+const SEND = ['sqs:SendMessage']; // SendMessageCommand (lib/aws/sqs-queue-sender.ts, SqsDeadLetterParker)
+const READ_SECRET = ['secretsmanager:GetSecretValue']; // GetSecretValueCommand, AWSCURRENT and AWSPREVIOUS
+const CONSUMER_EXPECTATIONS = (entity: string): Record<string, string[]> => ({
+  // Its own queue: the event source mapping polls with the function's role (ReceiveMessage,
+  // DeleteMessage, GetQueueAttributes); SqsVisibilityChanger sends ChangeMessageVisibilityBatch,
+  // which IAM authorises as sqs:ChangeMessageVisibility.
+  [`QUEUE_URL_${entity.toUpperCase()}`]: [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:ReceiveMessage',
+  ],
+  // SqsDeadLetterParker parks a permanent failure with its reason.
+  [`DLQ_URL_${entity.toUpperCase()}`]: SEND,
+  // DynamoSyncStateStore (Get, Put, Update), DynamoRateBudgetStore (Get, Update), DynamoLock
+  // (Put, Delete). listStates' Scan runs only in `npm run verify`, with the operator's credentials.
+  SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // Reads the credentials; an OAuth refresh writes the new refresh token back (PutSecretValueCommand).
+  GHL_SECRET_ID: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+  RELATEL_SECRET_ID: READ_SECRET,
+});
+const WEBHOOK_EXPECTATIONS: Record<string, string[]> = {
+  QUEUE_URL_CONTACTS: SEND,
+  QUEUE_URL_TASKS: SEND,
+  QUEUE_URL_NOTES: SEND,
+  QUEUE_URL_APPOINTMENTS: SEND,
+  WEBHOOK_SECRET_ID: READ_SECRET,
+};
+const RECONCILE_EXPECTATIONS: Record<string, string[]> = {
+  // runBackfill only enqueues contact events.
+  QUEUE_URL_CONTACTS: SEND,
+  // DynamoCheckpointStore: GetCommand and PutCommand of its checkpoint item.
+  SYNC_TABLE_NAME: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  RELATEL_SECRET_ID: READ_SECRET,
+};
+// Every function writes its own log group (and nothing else in CloudWatch Logs).
+const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'reconcile' };
+
+/** Which function this is, from its environment; an unknown function fails until it is described here. */
+function kindOf(logicalId: string, variables: Record<string, unknown>): Kind {
+  if (typeof variables.ENTITY === 'string') return { kind: 'consumer', entity: variables.ENTITY };
+  if ('WEBHOOK_SECRET_ID' in variables) return { kind: 'webhook' };
+  if ('BACKFILL_RATE_PER_SECOND' in variables) return { kind: 'reconcile' };
+  throw new Error(`${logicalId}: a function this test does not know; add what its code calls`);
+}
+
+function expectationsOf(kind: Kind): Record<string, string[]> {
+  if (kind.kind === 'consumer') return CONSUMER_EXPECTATIONS(kind.entity);
+  return kind.kind === 'webhook' ? WEBHOOK_EXPECTATIONS : RECONCILE_EXPECTATIONS;
+}
+
+const functions = () => resourcesOfType(template, 'AWS::Lambda::Function');
+const variablesOf = (fn: Resource): Record<string, unknown> => fn.Properties?.Environment?.Variables ?? {};
+
+/** The Allow statements that apply to a role: its inline policies and every AWS::IAM::Policy attached to it. */
+function statementsOfRole(roleId: string): Record<string, unknown>[] {
+  const role = template.Resources[roleId]!;
+  expect(role.Type).toBe('AWS::IAM::Role');
+  expect(role.Properties?.ManagedPolicyArns ?? [], `${roleId} managed policies`).toEqual([]);
+  const documents = [
+    ...asList(role.Properties?.Policies as { PolicyDocument: unknown }[] | undefined).map((p) => p.PolicyDocument),
+    ...resourcesOfType(template, 'AWS::IAM::Policy')
+      .filter(([, policy]) => asList(policy.Properties?.Roles).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+      .map(([, policy]) => policy.Properties!.PolicyDocument),
+  ] as { Statement: unknown }[];
+  const statements = documents.flatMap((document) => asList(document.Statement as Record<string, unknown>[]));
+  for (const statement of statements) {
+    expect(statement.Effect, JSON.stringify(statement)).toBe('Allow');
+    expect(Object.keys(statement).filter((key) => key.startsWith('Not'))).toEqual([]);
+  }
+  return statements;
+}
+
+/**
+ * Actions granted per resource: a statement's actions count for every resource it names. A
+ * resource given as a literal (`*`, a hand-written ARN) is recorded under that literal, so it
+ * matches no expectation and fails.
+ */
+function grantsOfRole(roleId: string): Map<string, string[]> {
+  const grants = new Map<string, Set<string>>();
+  for (const statement of statementsOfRole(roleId)) {
+    for (const resource of asList(statement.Resource)) {
+      const ids = referencedIds(resource);
+      const key = ids.length === 1 ? ids[0]! : `literal ${resolveValue(resource)}`;
+      const actions = grants.get(key) ?? new Set<string>();
+      for (const action of asList(statement.Action as string | string[])) actions.add(action);
+      grants.set(key, actions);
+    }
+  }
+  return new Map([...grants].map(([key, actions]) => [key, sorted(actions)]));
+}
+
+/** What the function should be granted per resource: from its environment, plus its log group. */
+function expectedGrants(logicalId: string, fn: Resource): Map<string, string[]> {
+  const variables = variablesOf(fn);
+  const expectations = expectationsOf(kindOf(logicalId, variables));
+  const expected = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(variables)) {
+    if (referencedIds(value).length === 0) continue; // a plain setting, not a resource
+    const actions = expectations[name];
+    if (actions === undefined) throw new Error(`${logicalId}: ${name} names a resource this test has no expectation for`);
+    const [resourceId] = referencedResource(template, value);
+    expected.set(resourceId, sorted([...(expected.get(resourceId) ?? []), ...actions]));
+  }
+  for (const name of Object.keys(expectations)) {
+    expect(variables, `${logicalId} environment`).toHaveProperty(name);
+  }
+  const [logGroupId] = referencedResource(template, fn.Properties?.LoggingConfig?.LogGroup);
+  expected.set(logGroupId, sorted(LOG_ACTIONS));
+  return expected;
+}
+
+describe('runtime grants', () => {
+  it('covers the four consumers, the webhook and the reconciliation', () => {
+    const kinds = functions().map(([id, fn]) => kindOf(id, variablesOf(fn)));
+    expect(kinds.map((k) => (k.kind === 'consumer' ? `consumer ${k.entity}` : k.kind)).sort()).toEqual([
+      'consumer appointments',
+      'consumer contacts',
+      'consumer notes',
+      'consumer tasks',
+      'reconcile',
+      'webhook',
+    ]);
+  });
+
+  it('grant each function exactly the actions its code calls on each resource of its environment, and nothing on anything else', () => {
+    for (const [id, fn] of functions()) {
+      const [roleId] = referencedResource(template, fn.Properties?.Role);
+      const granted = Object.fromEntries(grantsOfRole(roleId));
+      const expected = Object.fromEntries(expectedGrants(id, fn));
+      expect(granted, id).toEqual(expected);
+    }
+  });
+
+  it('let every consumer poll its own queue, the one its environment names', () => {
+    for (const [id, fn] of functions()) {
+      const kind = kindOf(id, variablesOf(fn));
+      if (kind.kind !== 'consumer') continue;
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
+        ([, mapping]) => referencedIds(mapping.Properties?.FunctionName)[0] === id,
+      );
+      expect(mappings, id).toHaveLength(1);
+      const [queueId] = referencedResource(template, mappings[0]![1].Properties?.EventSourceArn);
+      const [ownQueueId] = referencedResource(template, variablesOf(fn)[`QUEUE_URL_${kind.entity.toUpperCase()}`]);
+      expect(queueId, id).toBe(ownQueueId);
+    }
+  });
+});
+
+describe('webhook invocation', () => {
+  /** The ARN API Gateway presents when it invokes an integration for a route of a stage. */
+  function invocationArn(apiId: string, stage: string, routeKey: string): string {
+    const [method, path] = routeKey.split(' ');
+    return `arn:${ENV.partition}:execute-api:${ENV.region}:${ENV.accountId}:${resolveValue({ Ref: apiId })}/${stage}/${method}${path}`;
+  }
+
+  it('lets API Gateway invoke the function behind every route, for that API only', () => {
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBeGreaterThan(0);
+    const stages = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').map(([, stage]) => stage.Properties!.StageName as string);
+    for (const [routeId, route] of routes) {
+      const [integrationId, integration] = referencedResource(template, route.Properties?.Target);
+      expect(integration.Type, routeId).toBe('AWS::ApiGatewayV2::Integration');
+      expect(resolveValue(route.Properties?.Target)).toBe(`integrations/<Ref ${integrationId}>`);
+      const [functionId, fn] = referencedResource(template, integration.Properties?.IntegrationUri);
+      expect(fn.Type).toBe('AWS::Lambda::Function');
+      expect(kindOf(functionId, variablesOf(fn)).kind).toBe('webhook');
+      const [apiId] = referencedResource(template, route.Properties?.ApiId);
+
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission')
+        .map(([, permission]) => permission.Properties!)
+        .filter((p) => referencedIds(p.FunctionName)[0] === functionId && p.Principal === 'apigateway.amazonaws.com');
+      for (const stage of stages) {
+        const arn = invocationArn(apiId, stage, route.Properties!.RouteKey as string);
+        expect(
+          permissions.some((p) => p.Action === 'lambda:InvokeFunction' && globMatches(resolveValue(p.SourceArn), arn, false)),
+          `${functionId} invoked as ${arn}`,
+        ).toBe(true);
+        // Another API of the same account may not.
+        const otherApi = arn.replace(resolveValue({ Ref: apiId }), 'otherapi');
+        expect(permissions.some((p) => globMatches(resolveValue(p.SourceArn), otherApi, false))).toBe(false);
+      }
+    }
+  });
+
+  it('lets API Gateway invoke no other function', () => {
+    const invokedByApiGateway = resourcesOfType(template, 'AWS::Lambda::Permission')
+      .filter(([, permission]) => permission.Properties?.Principal === 'apigateway.amazonaws.com')
+      .map(([, permission]) => referencedResource(template, permission.Properties?.FunctionName)[1]);
+    expect(invokedByApiGateway.length).toBeGreaterThan(0);
+    for (const fn of invokedByApiGateway) expect(kindOf('', variablesOf(fn)).kind).toBe('webhook');
+  });
+});
