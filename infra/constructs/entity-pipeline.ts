@@ -1,9 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -21,20 +20,22 @@ import type { InfraConfig } from '../config.js';
 import { alarmName } from './monitoring.js';
 import { SyncFunction } from './sync-function.js';
 
-/** What a consumer does with the sync-state table; transactions need no actions of their own. */
-export const SYNC_TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
+/**
+ * What a consumer calls on the sync-state table: item reads and (conditional) writes of the sync
+ * state, the rate budget and the create lock. No Scan, no Query, no batch or transaction calls.
+ */
+const SYNC_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+/**
+ * On its own queue: what the event source mapping polls with (receive, delete, attributes) and
+ * the consumer's ChangeMessageVisibilityBatch (authorised as sqs:ChangeMessageVisibility) for
+ * records it backs off. Not GetQueueUrl, which SqsEventSource's grant adds: the URL is in the
+ * environment.
+ */
+const OWN_QUEUE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
 
 /** AWS's advice for SQS event sources: visibility timeout at least 6x the function timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface EntityPipelineProps {
   readonly entity: Entity;
@@ -101,13 +102,14 @@ export class EntityPipeline extends Construct {
       }),
     });
 
-    this.consumer.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: config.consumerBatchSize,
-        maxConcurrency: config.consumerMaxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
+    // The mapping SqsEventSource would make (same construct id, so a deploy updates it in place)
+    // without its grant, which adds sqs:GetQueueUrl; grantConsumerAccess grants what is used.
+    this.consumer.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`, {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: config.consumerBatchSize,
+      maxConcurrency: config.consumerMaxConcurrency,
+      reportBatchItemFailures: true,
+    });
     this.grantConsumerAccess(props);
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
@@ -131,9 +133,10 @@ export class EntityPipeline extends Construct {
     this.deadLetterAlarm.addOkAction(notifyOnCall);
   }
 
-  /** Exactly what a consumer needs beyond reading its queue (which the event source grants). */
+  /** Exactly what the consumer and its event source mapping call (test/infra/runtime-grants.test.ts). */
   private grantConsumerAccess(props: EntityPipelineProps): void {
     const role = this.consumer.role;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: OWN_QUEUE_ACTIONS, resources: [this.queue.queueArn] }));
     // Permanent failures are parked by the consumer itself, with their reason as attributes.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
