@@ -89,6 +89,13 @@ export const infraConfigSchema = z.object({
   webhook5xxAlarmPercent: int(1, 100).default(5),
   /** Alarm when this many webhooks in 5 minutes fail the signature check. */
   signatureFailuresAlarmCount: int(1, 100_000).default(10),
+  /**
+   * Alarm when this % of webhook deliveries in 5 minutes are refused with a 4xx other than a
+   * signature failure (Relatel changed its envelope: docs/RUNBOOK.md#webhook-refused)...
+   */
+  webhookRefusedAlarmPercent: int(1, 100).default(50),
+  /** ...and at least this many were refused, so one malformed request in a quiet window does not page. */
+  webhookRefusedAlarmMinCount: int(1, 10_000).default(3),
   /** Alarm when a consumer fails (crash, timeout) this many times in 5 minutes. */
   consumerErrorsAlarmCount: int(1, 10_000).default(3),
   /** Alarm when GHL's daily request quota left falls below this %. */

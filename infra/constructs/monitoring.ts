@@ -22,6 +22,7 @@ export const RUNBOOK_SECTIONS = {
   consumerErrors: 'consumer-errors',
   webhook5xx: 'webhook-5xx',
   signatureFailures: 'signature-failures',
+  webhookRefused: 'webhook-refused',
   ghlDailyQuota: 'ghl-daily-quota-low',
 } as const;
 
@@ -168,6 +169,16 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+    this.alarm('WebhookRefusedAlarm', 'webhookRefused', {
+      alarmDescription:
+        `${config.webhookRefusedAlarmPercent}%+ of Relatel webhooks in 5 minutes (and ${config.webhookRefusedAlarmMinCount}+) were refused with a 4xx other than a signature failure: ` +
+        `Relatel may have changed its envelope (a header, the content type, a field), and every such event is lost. ` +
+        runbookLink(RUNBOOK_SECTIONS.webhookRefused),
+      metric: webhookRefusedPercent(config.webhookRefusedAlarmMinCount),
+      threshold: config.webhookRefusedAlarmPercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     this.alarm('GhlDailyQuotaAlarm', 'ghlDailyQuota', {
       alarmDescription:
         `Less than ${config.ghlDailyQuotaAlarmPercent}% of GHL's daily request quota is left; when it runs out the consumers pause until it resets. ` +
@@ -212,18 +223,26 @@ export class Monitoring extends Construct {
           ingest.api.metricClientError({ period: WINDOW, label: '4xx' }),
           ingest.api.metricServerError({ period: WINDOW, label: '5xx' }),
         ],
-        width: 8,
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'webhook: outcomes',
         left: Object.values(WEBHOOK_METRICS).map((name) => webhookMetric(name).with({ label: name })),
-        width: 8,
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'webhook: signature failures',
         left: [webhookMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC)],
         leftAnnotations: [{ value: config.signatureFailuresAlarmCount, label: 'alarm' }],
-        width: 8,
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'webhook: refused deliveries (%)',
+        left: [webhookRefusedPercent(config.webhookRefusedAlarmMinCount)],
+        leftAnnotations: [{ value: config.webhookRefusedAlarmPercent, label: 'alarm' }],
+        leftYAxis: { min: 0, max: 100 },
+        right: [webhookRefused().with({ label: 'refused (not signature)' })],
+        width: 6,
       }),
     );
     dashboard.addWidgets(
@@ -333,6 +352,49 @@ function webhook5xxPercent(api: apigw.HttpApi): cloudwatch.MathExpression {
       errors: api.metricServerError({ period: WINDOW, statistic: cloudwatch.Stats.SUM }),
     },
     label: 'webhook 5xx %',
+    period: WINDOW,
+  });
+}
+
+/**
+ * Deliveries refused with a 4xx other than a signature failure (bad content type, size, JSON,
+ * event shape): `WebhookRejected` counts every 4xx, `WebhookSignatureFailures` the 401s among
+ * them. Data points only where something was rejected; a missing signature count is 0.
+ */
+function webhookRefused(): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'rejected - FILL(signatureFailures, 0)',
+    usingMetrics: {
+      rejected: webhookMetric(WEBHOOK_METRICS.rejected),
+      signatureFailures: webhookMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC),
+    },
+    label: 'refused',
+    period: WINDOW,
+  });
+}
+
+/**
+ * Share of webhook deliveries refused (webhookRefused over every answered delivery), 0 below
+ * `minCount` refusals. A rate, not a count: a changed envelope refuses every delivery, which a
+ * rate sees at any traffic level, while a count would miss it on a quiet account and page on a
+ * busy one for a steady trickle of malformed events. The minimum keeps one stray request in an
+ * otherwise empty window (1 of 1 = 100%) from paging.
+ */
+function webhookRefusedPercent(minCount: number): cloudwatch.MathExpression {
+  const answered = Object.entries(WEBHOOK_METRICS).map(([kind, name]) => [kind, webhookMetric(name)] as const);
+  return new cloudwatch.MathExpression({
+    expression: `IF(refused >= ${minCount}, 100 * refused / deliveries, 0)`,
+    usingMetrics: {
+      refused: webhookRefused(),
+      deliveries: new cloudwatch.MathExpression({
+        // Every answer of the webhook counts exactly one outcome metric.
+        expression: answered.map(([kind]) => `FILL(${kind}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(answered),
+        label: 'deliveries',
+        period: WINDOW,
+      }),
+    },
+    label: 'refused %',
     period: WINDOW,
   });
 }

@@ -19,6 +19,8 @@ const changedSettings = {
   queueAgeAlarmSeconds: 600,
   webhook5xxAlarmPercent: 2,
   signatureFailuresAlarmCount: 50,
+  webhookRefusedAlarmPercent: 25,
+  webhookRefusedAlarmMinCount: 10,
   consumerErrorsAlarmCount: 1,
   ghlDailyQuotaAlarmPercent: 20,
   reconcileEnabled: 'true',
@@ -56,6 +58,11 @@ function dashboardBody(template: Template): { widgets: { properties: Record<stri
   const [dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
   const parts = dashboard!.Properties.DashboardBody['Fn::Join'][1] as unknown[];
   return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+}
+
+/** The dimensions of an alarm on one metric, as a name -> value map with tokens resolved. */
+function dimensionsOf(properties: Record<string, any>): Record<string, unknown> {
+  return Object.fromEntries((properties.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, d.Value]));
 }
 
 const widgetTitles = (template: Template) => dashboardBody(template).widgets.map((w) => w.properties.title as string);
@@ -107,6 +114,13 @@ describe('dashboard', () => {
     expect(JSON.stringify(widget(defaults.template, 'webhook: signature failures').metrics)).toContain('WebhookSignatureFailures');
   });
 
+  it('shows the refused-deliveries rate the alarm watches, with its threshold', () => {
+    const properties = widget(changed.template, 'webhook: refused deliveries (%)');
+    expect(JSON.stringify(properties.metrics)).toContain('IF(refused >= 10, 100 * refused / deliveries, 0)');
+    expect(JSON.stringify(properties.metrics)).toContain('rejected - FILL(signatureFailures, 0)');
+    expect(properties.annotations.horizontal).toEqual([{ value: 25, label: 'alarm', yAxis: 'left' }]);
+  });
+
   it('starts with the state of every alarm', () => {
     const status = dashboardBody(defaults.template).widgets[0]!.properties;
     expect(status.title).toBe('Alarms');
@@ -122,10 +136,11 @@ describe('alarms', () => {
     ...perEntity('ConsumerErrors'),
     'webhook5xx',
     'signatureFailures',
+    'webhookRefused',
     'ghlDailyQuota',
   ];
 
-  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures and the GHL daily quota', () => {
+  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures, refused webhooks and the GHL daily quota', () => {
     expect(Object.keys(defaults.stack.monitoring.alarms).sort()).toEqual([...allAlarms].sort());
     defaults.template.resourceCountIs('AWS::CloudWatch::Alarm', allAlarms.length);
   });
@@ -195,6 +210,50 @@ describe('alarms', () => {
       Threshold: 10,
     });
     expect(alarm(changed, 'signatureFailures').Threshold).toBe(50);
+  });
+
+  it('page when 50% (or webhookRefusedAlarmPercent) of webhook deliveries, and 3 or more (webhookRefusedAlarmMinCount), are refused for anything but the signature', () => {
+    const properties = alarm(defaults, 'webhookRefused');
+    expect(properties).toMatchObject({
+      Threshold: 50,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringContaining('docs/RUNBOOK.md#webhook-refused'),
+    });
+    const metrics = properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      ReturnData: boolean;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number };
+    }[];
+    const expressions = Object.fromEntries(metrics.filter((m) => m.Expression).map((m) => [m.Id, [m.Expression, m.ReturnData]]));
+    expect(Object.values(expressions)).toEqual(
+      expect.arrayContaining([
+        ['IF(refused >= 3, 100 * refused / deliveries, 0)', true],
+        ['rejected - FILL(signatureFailures, 0)', false],
+        ['FILL(accepted, 0) + FILL(test, 0) + FILL(ignored, 0) + FILL(rejected, 0) + FILL(unavailable, 0)', false],
+      ]),
+    );
+    expect(expressions.refused?.[0]).toBe('rejected - FILL(signatureFailures, 0)');
+    expect(expressions.deliveries).toBeDefined();
+    const stats = metrics
+      .filter((m) => m.MetricStat)
+      .map((m) => [m.Id, m.MetricStat!.Metric.Namespace, m.MetricStat!.Metric.MetricName, dimensionsOf(m.MetricStat!.Metric), m.MetricStat!.Stat, m.MetricStat!.Period]);
+    const webhook = { service: 'webhook' };
+    expect(stats.sort()).toEqual(
+      [
+        ['accepted', 'RelatelGhlSync', 'WebhookAccepted', webhook, 'Sum', 300],
+        ['ignored', 'RelatelGhlSync', 'WebhookIgnored', webhook, 'Sum', 300],
+        ['rejected', 'RelatelGhlSync', 'WebhookRejected', webhook, 'Sum', 300],
+        ['signatureFailures', 'RelatelGhlSync', 'WebhookSignatureFailures', webhook, 'Sum', 300],
+        ['test', 'RelatelGhlSync', 'WebhookTestEvents', webhook, 'Sum', 300],
+        ['unavailable', 'RelatelGhlSync', 'WebhookUnavailable', webhook, 'Sum', 300],
+      ].sort(),
+    );
+    const tightened = alarm(changed, 'webhookRefused');
+    expect(tightened.Threshold).toBe(25);
+    expect((tightened.Metrics as { Expression?: string }[]).map((m) => m.Expression)).toContain('IF(refused >= 10, 100 * refused / deliveries, 0)');
   });
 
   it('page when less than 10% (or ghlDailyQuotaAlarmPercent) of the GHL daily quota is left, as the lowest any consumer saw', () => {
