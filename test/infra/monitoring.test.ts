@@ -8,10 +8,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadInfraConfig } from '../../infra/config.js';
-import { RUNBOOK_SECTIONS } from '../../infra/constructs/monitoring.js';
 import { RelatelGhlSyncStack } from '../../infra/stack.js';
 import { ENTITIES } from '../../lib/entities.js';
-import { CONSUMER_METRICS } from '../../lib/sync/observe.js';
 
 const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 const runbook = readFileSync(new URL('../../docs/RUNBOOK.md', import.meta.url), 'utf8');
@@ -53,11 +51,27 @@ function alarm({ stack, template }: ReturnType<typeof synth>, name: string): Rec
   return (template.toJSON().Resources[logicalId] as Resource).Properties;
 }
 
-/** The dashboard body as JSON, with every CloudFormation token replaced by "TOKEN". */
+/**
+ * The dashboard body as JSON, each CloudFormation token replaced by what it points at
+ * (`<Ref X>`, `<X.QueueName>`, `<AWS::Region>`), so widgets of different queues can be told apart.
+ */
 function dashboardBody(template: Template): { widgets: { properties: Record<string, any> }[] } {
   const [dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
   const parts = dashboard!.Properties.DashboardBody['Fn::Join'][1] as unknown[];
-  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+  const text = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const { Ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+    if (Ref !== undefined) return `<Ref ${Ref}>`;
+    if (getAtt !== undefined) return `<${getAtt.join('.')}>`;
+    throw new Error(`unexpected token ${JSON.stringify(part)}`);
+  };
+  return JSON.parse(parts.map(text).join(''));
+}
+
+/** `<X.QueueName>`, as the dashboard names a queue. */
+function queueNameToken({ stack }: ReturnType<typeof synth>, queue: { queueName: string }): string {
+  const [logicalId] = (stack.resolve(queue.queueName) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  return `<${logicalId}.QueueName>`;
 }
 
 /** The dimensions of an alarm on one metric, as a name -> value map with tokens resolved. */
@@ -88,23 +102,30 @@ describe('dashboard', () => {
     }
   });
 
-  it('shows the DLQ depth beside each queue', () => {
-    const metrics = JSON.stringify(widget(defaults.template, 'tasks: queue depth').metrics);
-    expect(metrics).toContain('ApproximateNumberOfMessagesVisible');
-    expect(metrics).toContain('"label":"DLQ"');
+  it('shows the DLQ depth beside each queue: its own queue waiting and in flight, its own DLQ', () => {
+    for (const entity of ENTITIES) {
+      const { queue, deadLetterQueue } = defaults.stack.pipelines[entity];
+      const metrics = widget(defaults.template, `${entity}: queue depth`).metrics as unknown[][];
+      // [namespace, metric, dimension name, dimension value, options]
+      expect(metrics.map((m) => [m[1], m[3], (m.at(-1) as { label: string; yAxis?: string }).label, (m.at(-1) as { yAxis?: string }).yAxis])).toEqual([
+        ['ApproximateNumberOfMessagesVisible', queueNameToken(defaults, queue), 'waiting', undefined],
+        ['ApproximateNumberOfMessagesNotVisible', queueNameToken(defaults, queue), 'in flight', undefined],
+        ['ApproximateNumberOfMessagesVisible', queueNameToken(defaults, deadLetterQueue), 'DLQ', 'right'],
+      ]);
+    }
   });
 
   it('shows sync lag as p50 and p99 of SyncLagMs', () => {
     const metrics = widget(defaults.template, 'contacts: sync lag (ms)').metrics as unknown[][];
     expect(metrics.map((m) => [m[1], (m.at(-1) as { stat: string }).stat])).toEqual([
-      [CONSUMER_METRICS.syncLag, 'p50'],
-      [CONSUMER_METRICS.syncLag, 'p99'],
+      ['SyncLagMs', 'p50'],
+      ['SyncLagMs', 'p99'],
     ]);
   });
 
   it('shows retries, DLQ moves, GHL 429s and Lambda errors as the error rates', () => {
     const metrics = JSON.stringify(widget(defaults.template, 'notes: errors and 429s').metrics);
-    for (const name of [CONSUMER_METRICS.retried, CONSUMER_METRICS.parked, CONSUMER_METRICS.ghlThrottled, 'Errors']) {
+    for (const name of ['RecordsRetried', 'DlqMoves', 'GhlThrottled', 'Errors']) {
       expect(metrics).toContain(name);
     }
   });
@@ -168,7 +189,11 @@ describe('alarms', () => {
         Statistic: 'Maximum',
         Threshold: 900,
         ComparisonOperator: 'GreaterThanThreshold',
-        AlarmDescription: expect.stringContaining(`#${RUNBOOK_SECTIONS.queueAge}`),
+        AlarmDescription: expect.stringContaining('#queue-message-age'),
+      });
+      // Its own queue, not another entity's.
+      expect(dimensionsOf(alarm(defaults, `${entity}QueueAge`))).toEqual({
+        QueueName: defaults.stack.resolve(defaults.stack.pipelines[entity].queue.queueName),
       });
       expect(alarm(changed, `${entity}QueueAge`).Threshold).toBe(600);
     }
@@ -183,6 +208,10 @@ describe('alarms', () => {
         Period: 300,
         Threshold: 3,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      // Its own consumer function.
+      expect(dimensionsOf(alarm(defaults, `${entity}ConsumerErrors`))).toEqual({
+        FunctionName: defaults.stack.resolve(defaults.stack.pipelines[entity].consumer.function.functionName),
       });
       expect(alarm(changed, `${entity}ConsumerErrors`).Threshold).toBe(1);
     }
@@ -259,10 +288,24 @@ describe('alarms', () => {
   it('page when less than 10% (or ghlDailyQuotaAlarmPercent) of the GHL daily quota is left, as the lowest any consumer saw', () => {
     const properties = alarm(defaults, 'ghlDailyQuota');
     expect(properties).toMatchObject({ Threshold: 10, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'notBreaching' });
-    const metrics = properties.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string }; Stat: string } }[];
-    expect(metrics.find((m) => m.Expression)?.Expression).toMatch(/^MIN\(\[/);
-    const stats = metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.MetricStat!.Stat]);
-    expect(stats).toEqual(ENTITIES.map(() => [CONSUMER_METRICS.ghlDailyQuotaRemainingPercent, 'Minimum']));
+    const metrics = properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('MIN([quota_contacts, quota_tasks, quota_notes, quota_appointments])');
+    // One metric per consumer, each with its own service and Entity dimensions.
+    const stats = metrics
+      .filter((m) => m.MetricStat)
+      .map((m) => [m.Id, m.MetricStat!.Metric.MetricName, m.MetricStat!.Stat, dimensionsOf(m.MetricStat!.Metric)]);
+    expect(stats).toEqual(
+      ['contacts', 'tasks', 'notes', 'appointments'].map((entity) => [
+        `quota_${entity}`,
+        'GhlDailyQuotaRemainingPercent',
+        'Minimum',
+        { service: `consumer-${entity}`, Entity: entity },
+      ]),
+    );
     expect(alarm(changed, 'ghlDailyQuota').Threshold).toBe(20);
   });
 });
