@@ -190,47 +190,82 @@ describe('runtime grants', () => {
   });
 });
 
-describe('webhook invocation', () => {
-  /** The ARN API Gateway presents when it invokes an integration for a route of a stage. */
-  function invocationArn(apiId: string, stage: string, routeKey: string): string {
-    const [method, path] = routeKey.split(' ');
-    return `arn:${ENV.partition}:execute-api:${ENV.region}:${ENV.accountId}:${resolveValue({ Ref: apiId })}/${stage}/${method}${path}`;
-  }
+/** The ARN API Gateway presents when it invokes an integration for a route of a stage. */
+function invocationArn(apiRef: string, stage: string, routeKey: string): string {
+  const [method, path] = routeKey.split(' ');
+  return `arn:${ENV.partition}:execute-api:${ENV.region}:${ENV.accountId}:${apiRef}/${stage}/${method}${path}`;
+}
 
-  it('lets API Gateway invoke the function behind every route, for that API only', () => {
-    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBeGreaterThan(0);
-    const stages = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').map(([, stage]) => stage.Properties!.StageName as string);
-    for (const [routeId, route] of routes) {
-      const [integrationId, integration] = referencedResource(template, route.Properties?.Target);
-      expect(integration.Type, routeId).toBe('AWS::ApiGatewayV2::Integration');
-      expect(resolveValue(route.Properties?.Target)).toBe(`integrations/<Ref ${integrationId}>`);
-      const [functionId, fn] = referencedResource(template, integration.Properties?.IntegrationUri);
-      expect(fn.Type).toBe('AWS::Lambda::Function');
-      expect(kindOf(functionId, variablesOf(fn)).kind).toBe('webhook');
-      const [apiId] = referencedResource(template, route.Properties?.ApiId);
-
-      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission')
-        .map(([, permission]) => permission.Properties!)
-        .filter((p) => referencedIds(p.FunctionName)[0] === functionId && p.Principal === 'apigateway.amazonaws.com');
-      for (const stage of stages) {
-        const arn = invocationArn(apiId, stage, route.Properties!.RouteKey as string);
-        expect(
-          permissions.some((p) => p.Action === 'lambda:InvokeFunction' && globMatches(resolveValue(p.SourceArn), arn, false)),
-          `${functionId} invoked as ${arn}`,
-        ).toBe(true);
-        // Another API of the same account may not.
-        const otherApi = arn.replace(resolveValue({ Ref: apiId }), 'otherapi');
-        expect(permissions.some((p) => globMatches(resolveValue(p.SourceArn), otherApi, false))).toBe(false);
-      }
+/**
+ * What stops API Gateway from invoking the function behind each route: every route's
+ * integration must be the webhook, and a lambda:InvokeFunction permission for
+ * apigateway.amazonaws.com must cover that route's ARN on every stage of this API (and not
+ * another API's). Empty when all is well.
+ */
+function invocationProblems(t: CfnTemplate): string[] {
+  const problems: string[] = [];
+  const routes = resourcesOfType(t, 'AWS::ApiGatewayV2::Route');
+  if (routes.length === 0) problems.push('no route');
+  const stages = resourcesOfType(t, 'AWS::ApiGatewayV2::Stage').map(([, stage]) => stage.Properties!.StageName as string);
+  for (const [routeId, route] of routes) {
+    const [integrationId, integration] = referencedResource(t, route.Properties?.Target);
+    if (integration.Type !== 'AWS::ApiGatewayV2::Integration' || resolveValue(route.Properties?.Target) !== `integrations/<Ref ${integrationId}>`) {
+      problems.push(`${routeId}: target is not an integration`);
+      continue;
     }
+    const [functionId, fn] = referencedResource(t, integration.Properties?.IntegrationUri);
+    if (fn.Type !== 'AWS::Lambda::Function' || kindOf(functionId, variablesOf(fn)).kind !== 'webhook') {
+      problems.push(`${routeId}: integrates ${functionId}, not the webhook`);
+      continue;
+    }
+    const apiRef = resolveValue(route.Properties?.ApiId);
+    const permissions = resourcesOfType(t, 'AWS::Lambda::Permission')
+      .map(([, permission]) => permission.Properties!)
+      .filter((p) => referencedIds(p.FunctionName)[0] === functionId && p.Principal === 'apigateway.amazonaws.com');
+    for (const stage of stages) {
+      const arn = invocationArn(apiRef, stage, route.Properties!.RouteKey as string);
+      const covers = (p: Record<string, any>, sourceArn: string) =>
+        p.Action === 'lambda:InvokeFunction' && p.SourceArn !== undefined && globMatches(resolveValue(p.SourceArn), sourceArn, false);
+      if (!permissions.some((p) => covers(p, arn))) problems.push(`${functionId} may not be invoked as ${arn}`);
+      const otherApi = invocationArn('otherapi', stage, route.Properties!.RouteKey as string);
+      if (permissions.some((p) => covers(p, otherApi) || p.SourceArn === undefined)) problems.push(`${functionId} may be invoked by another API`);
+    }
+  }
+  for (const [id, permission] of resourcesOfType(t, 'AWS::Lambda::Permission')) {
+    if (permission.Properties?.Principal !== 'apigateway.amazonaws.com') continue;
+    const [functionId, fn] = referencedResource(t, permission.Properties.FunctionName);
+    if (kindOf(functionId, variablesOf(fn)).kind !== 'webhook') problems.push(`${id}: API Gateway may invoke ${functionId}`);
+  }
+  return problems;
+}
+
+describe('webhook invocation', () => {
+  it('lets API Gateway invoke the webhook behind every route, for this API only, and no other function', () => {
+    expect(invocationProblems(template)).toEqual([]);
   });
 
-  it('lets API Gateway invoke no other function', () => {
-    const invokedByApiGateway = resourcesOfType(template, 'AWS::Lambda::Permission')
-      .filter(([, permission]) => permission.Properties?.Principal === 'apigateway.amazonaws.com')
-      .map(([, permission]) => referencedResource(template, permission.Properties?.FunctionName)[1]);
-    expect(invokedByApiGateway.length).toBeGreaterThan(0);
-    for (const fn of invokedByApiGateway) expect(kindOf('', variablesOf(fn)).kind).toBe('webhook');
+  it('would notice a missing, a too broad or a misdirected permission', () => {
+    const edited = (edit: (permission: Record<string, any>) => void): CfnTemplate => {
+      const copy = structuredClone(template);
+      for (const [, permission] of resourcesOfType(copy, 'AWS::Lambda::Permission')) {
+        if (permission.Properties?.Principal === 'apigateway.amazonaws.com') edit(permission.Properties);
+      }
+      return copy;
+    };
+    expect(invocationProblems(edited((p) => (p.Principal = 'events.amazonaws.com')))).toEqual([
+      expect.stringMatching(/may not be invoked as arn:aws:execute-api:.*\/\$default\/POST\/webhooks\/relatel$/),
+    ]);
+    expect(invocationProblems(edited((p) => (p.SourceArn = 'arn:aws:execute-api:eu-west-1:111111111111:*')))).toEqual([
+      expect.stringMatching(/may be invoked by another API/),
+    ]);
+    expect(invocationProblems(edited((p) => delete p.SourceArn))).toEqual([
+      expect.stringMatching(/may not be invoked/),
+      expect.stringMatching(/may be invoked by another API/),
+    ]);
+    const reconcileId = functions().find(([id, fn]) => kindOf(id, variablesOf(fn)).kind === 'reconcile')![0];
+    expect(invocationProblems(edited((p) => (p.FunctionName = { 'Fn::GetAtt': [reconcileId, 'Arn'] })))).toEqual([
+      expect.stringMatching(/may not be invoked/),
+      expect.stringMatching(new RegExp(`API Gateway may invoke ${reconcileId}`)),
+    ]);
   });
 });
