@@ -116,7 +116,9 @@ export async function runWebhookBench(options: { count?: number; warmup?: number
   const bodyBytes = JSON.stringify(contactEventOfAbout1KiB(0)).length;
   const results: WebhookBenchResult[] = [];
 
-  const secrets = cachedSigningSecrets(new InMemorySecretStore({ [SECRET_ID]: TEST_SIGNING_SECRET }), SECRET_ID);
+  const secrets = cachedSigningSecrets(new InMemorySecretStore({ [SECRET_ID]: TEST_SIGNING_SECRET }), SECRET_ID, {
+    previousGraceMs: 86_400_000,
+  });
   const fakeQueue: QueueSender = { send: async () => undefined };
   const coreDeps: WebhookIngestDeps = { queue: fakeQueue, secrets };
   const makeRequest = (index: number): WebhookRequest => signedWebhookRequest(contactEventOfAbout1KiB(index));

@@ -39,6 +39,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+const nonNegativeInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.nonnegative()), fallback);
 
 /** `QUEUE_URL_CONTACTS`, `QUEUE_URL_TASKS`, ...: one per entity, from lib/entities.ts. */
 const queueUrls = Object.fromEntries(ENTITIES.map((entity) => [queueUrlEnvVar(entity), z.url()])) as Record<
@@ -52,6 +53,11 @@ export const webhookConfigSchema = z.object({
   WEBHOOK_SECRET_ID: nonEmpty(),
   /** Accepted clock skew between Relatel's signature timestamp and ours. */
   SIGNATURE_TOLERANCE_SECONDS: positiveInt(300),
+  /**
+   * How long after the current signing secret version was created the previous one
+   * (AWSPREVIOUS) is still accepted: Relatel's switch-over time. 0 refuses it at once.
+   */
+  PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: nonNegativeInt(86_400),
   LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
 });
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;

@@ -17,11 +17,11 @@ import { apiGatewayResultOf, unavailableOnError, webhookRequestOf } from '../../
 import { recordIngestOutcome } from '../../lib/ingest/observe.js';
 import { cachedSigningSecrets } from '../../lib/ingest/signing-secrets.js';
 import { ingestRelatelWebhook, type WebhookIngestDeps } from '../../lib/ingest/webhook.js';
-import type { SecretStore } from '../../lib/secrets.js';
+import type { SecretVersionReader } from '../../lib/secrets.js';
 
 export interface WebhookAdapters {
   sqs: SQSClient;
-  secrets: SecretStore;
+  secrets: SecretVersionReader;
   logger: Logger;
   metrics: Metrics;
 }
@@ -30,7 +30,9 @@ export function buildWebhookHandler(config: WebhookConfig, adapters: WebhookAdap
   const { logger, metrics } = adapters;
   const deps: WebhookIngestDeps = {
     queue: new SqsQueueSender(adapters.sqs, queueUrlsFromConfig(config)),
-    secrets: cachedSigningSecrets(adapters.secrets, config.WEBHOOK_SECRET_ID),
+    secrets: cachedSigningSecrets(adapters.secrets, config.WEBHOOK_SECRET_ID, {
+      previousGraceMs: config.PREVIOUS_SIGNING_SECRET_GRACE_SECONDS * 1000,
+    }),
     toleranceSeconds: config.SIGNATURE_TOLERANCE_SECONDS,
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()

@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     expect(config.LOG_LEVEL).toBe('INFO');
   });
 
+  it('accepts the previous signing secret for 24 h after a rotation unless told otherwise, and 0 to refuse it at once', () => {
+    expect(loadConfig(webhookConfigSchema, validEnv).PREVIOUS_SIGNING_SECRET_GRACE_SECONDS).toBe(86_400);
+    expect(loadConfig(webhookConfigSchema, { ...validEnv, PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: '0' }).PREVIOUS_SIGNING_SECRET_GRACE_SECONDS).toBe(0);
+    expect(() => loadConfig(webhookConfigSchema, { ...validEnv, PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: '-1' })).toThrow(
+      /PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: must be at least 0/,
+    );
+  });
+
   it('names every missing or malformed variable in one error', () => {
     const env = { ...validEnv, QUEUE_URL_TASKS: undefined, SIGNATURE_TOLERANCE_SECONDS: 'soon' };
     expect(() => loadConfig(webhookConfigSchema, env)).toThrow(ConfigError);

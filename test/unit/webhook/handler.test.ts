@@ -184,6 +184,24 @@ describe('webhook handler: signing secret and rotation', () => {
     expect((await invoke(signedApiGatewayEvent(relatelEvent(), { secrets: PREVIOUS_SIGNING_SECRET }))).statusCode).toBe(202);
   });
 
+  it('refuses the previous secret once the default 24 h since the rotation have passed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-03T08:00:00Z'));
+    secretsManager.reset();
+    givenSigningSecret('whsec_rotated_in', PREVIOUS_SIGNING_SECRET, new Date('2026-03-02T08:00:00Z'));
+    invoke = await coldStart();
+    expect((await invoke(signedApiGatewayEvent(relatelEvent(), { secrets: PREVIOUS_SIGNING_SECRET }))).statusCode).toBe(401);
+    expect((await invoke(signedApiGatewayEvent(relatelEvent(), { secrets: 'whsec_rotated_in' }))).statusCode).toBe(202);
+  });
+
+  it('takes the grace window from PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: 0 refuses the previous secret at once', async () => {
+    secretsManager.reset();
+    givenSigningSecret('whsec_rotated_in', PREVIOUS_SIGNING_SECRET);
+    stubWebhookEnvironment({ PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: '0' });
+    invoke = await coldStart();
+    expect((await invoke(signedApiGatewayEvent(relatelEvent(), { secrets: PREVIOUS_SIGNING_SECRET }))).statusCode).toBe(401);
+  });
+
   it('picks up a secret rotated since the cold start, re-reading at most once a minute', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-03-02T08:00:00Z'));

@@ -44,14 +44,19 @@ export function stubWebhookEnvironment(overrides: Record<string, string> = {}): 
   for (const [name, value] of Object.entries(overrides)) vi.stubEnv(name, value);
 }
 
-/** What Secrets Manager holds for the signing secret; `previous` absent means never rotated. */
-export function givenSigningSecret(current: string = TEST_SIGNING_SECRET, previous?: string): void {
-  secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ID, VersionStage: 'AWSCURRENT' }).resolves({ SecretString: current });
+/**
+ * What Secrets Manager holds for the signing secret; `previous` absent means never rotated.
+ * `currentCreatedAt` is the current version's CreatedDate (the rotation's time): now by default.
+ */
+export function givenSigningSecret(current: string = TEST_SIGNING_SECRET, previous?: string, currentCreatedAt: Date = new Date()): void {
+  secretsManager
+    .on(GetSecretValueCommand, { SecretId: SECRET_ID, VersionStage: 'AWSCURRENT' })
+    .resolves({ SecretString: current, CreatedDate: currentCreatedAt });
   const previousStage = secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ID, VersionStage: 'AWSPREVIOUS' });
   if (previous === undefined) {
     previousStage.rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret version", $metadata: {} }));
   } else {
-    previousStage.resolves({ SecretString: previous });
+    previousStage.resolves({ SecretString: previous, CreatedDate: new Date(currentCreatedAt.getTime() - 90 * 86_400_000) });
   }
 }
 
