@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { PARKED_ATTRIBUTES } from '../lib/aws/sqs-consumer-adapters.js';
+import { PARKED_ATTRIBUTES } from '../lib/message-size.js';
 import { DEFAULT_MAX_RECEIVE_COUNT, ENTITIES, type Entity } from '../lib/entities.js';
 import { DEFAULT_RATE_BUDGET } from '../lib/ghl/rate-limiter.js';
 import type { RetryPolicy } from '../lib/retry.js';
@@ -328,7 +328,7 @@ async function readParked(sqs: SQSClient, queues: QueueUrls): Promise<{ entity: 
       );
       if (Messages.length === 0) break;
       for (const message of Messages) {
-        const reason = message.MessageAttributes?.[PARKED_ATTRIBUTES.reason]?.StringValue ?? 'none';
+        const reason = message.MessageAttributes?.[PARKED_ATTRIBUTES.reason.name]?.StringValue ?? 'none';
         counts.set(reason, (counts.get(reason) ?? 0) + 1);
       }
       await sqs.send(

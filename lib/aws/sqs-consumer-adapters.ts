@@ -3,28 +3,43 @@
  */
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { PARKED_ATTRIBUTES, QUEUED_ATTRIBUTES, truncateUtf8, type AttributeLimit } from '../message-size.js';
 import type { DeadLetterParker, ParkedFailure, VisibilityChanger } from '../sync/consumer.js';
 
-/** Message attributes a parked message carries; `npm run dlq -- list` reads them back. */
-export const PARKED_ATTRIBUTES = {
-  reason: 'failure-reason',
-  kind: 'failure-kind',
-  status: 'failure-status',
-  traceId: 'failure-trace-id',
-  message: 'failure-message',
-  receiveCount: 'failure-receive-count',
-  parkedAt: 'parked-at',
-} as const;
+type Attributes = Record<string, MessageAttributeValue>;
 
-const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
-
-/** Copies the attributes the record arrived with (event type, delivery id) into SendMessage's shape. */
-function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
-  const copied: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-    if (value.stringValue !== undefined) copied[name] = { DataType: value.dataType || 'String', StringValue: value.stringValue };
+/**
+ * The queued attributes the record arrived with (event type, delivery id), in SendMessage's
+ * shape. Nothing else: the failure attributes of an earlier parking (a redriven message) would
+ * describe a failure that is not this one, and the size budget counts the queued ones only.
+ */
+function originalAttributes(record: SQSRecord): Attributes {
+  const copied: Attributes = {};
+  for (const { name, dataType } of Object.values(QUEUED_ATTRIBUTES)) {
+    const value = record.messageAttributes?.[name]?.stringValue;
+    if (value !== undefined) copied[name] = { DataType: dataType, StringValue: value };
   }
   return copied;
+}
+
+/** Each value held to the size lib/message-size.ts declares, so any accepted event can be parked. */
+function failureAttributes(failure: ParkedFailure, parkedAt: Date): Attributes {
+  const attributes: Attributes = {};
+  const text = (limit: AttributeLimit, value: string) => {
+    attributes[limit.name] = { DataType: limit.dataType, StringValue: truncateUtf8(value, limit.maxValueBytes) };
+  };
+  // A number is left out rather than cut: a cut number would lie.
+  const number = (limit: AttributeLimit, value: number) => {
+    if (String(value).length <= limit.maxValueBytes) attributes[limit.name] = { DataType: limit.dataType, StringValue: String(value) };
+  };
+  text(PARKED_ATTRIBUTES.reason, failure.reason);
+  text(PARKED_ATTRIBUTES.kind, failure.kind);
+  text(PARKED_ATTRIBUTES.message, failure.message);
+  number(PARKED_ATTRIBUTES.receiveCount, failure.receiveCount);
+  text(PARKED_ATTRIBUTES.parkedAt, parkedAt.toISOString());
+  if (failure.status !== undefined) number(PARKED_ATTRIBUTES.status, failure.status);
+  if (failure.traceId !== undefined) text(PARKED_ATTRIBUTES.traceId, failure.traceId);
+  return attributes;
 }
 
 export class SqsDeadLetterParker implements DeadLetterParker {
@@ -35,22 +50,11 @@ export class SqsDeadLetterParker implements DeadLetterParker {
   ) {}
 
   async park(record: SQSRecord, failure: ParkedFailure): Promise<void> {
-    const attributes: Record<string, MessageAttributeValue> = {
-      ...originalAttributes(record),
-      [PARKED_ATTRIBUTES.reason]: text(failure.reason),
-      [PARKED_ATTRIBUTES.kind]: text(failure.kind),
-      // SQS caps attribute values at 256 KiB in total; messages are short by construction.
-      [PARKED_ATTRIBUTES.message]: text(failure.message.slice(0, 1_000)),
-      [PARKED_ATTRIBUTES.receiveCount]: { DataType: 'Number', StringValue: String(failure.receiveCount) },
-      [PARKED_ATTRIBUTES.parkedAt]: text(this.now().toISOString()),
-    };
-    if (failure.status !== undefined) attributes[PARKED_ATTRIBUTES.status] = { DataType: 'Number', StringValue: String(failure.status) };
-    if (failure.traceId !== undefined) attributes[PARKED_ATTRIBUTES.traceId] = text(failure.traceId);
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.deadLetterQueueUrl,
         MessageBody: record.body,
-        MessageAttributes: attributes,
+        MessageAttributes: { ...originalAttributes(record), ...failureAttributes(failure, this.now()) },
         MessageGroupId: record.attributes.MessageGroupId ?? record.messageId,
         // The SQS message id is stable across redeliveries of one message, so a record parked
         // twice (its batch retried after a crash) is dropped by the DLQ; a message redriven and

@@ -17,10 +17,9 @@ import {
   type SignatureVerdict,
 } from '../events/signature.js';
 import { validateRelatelEvent, type FieldIssue } from '../events/validate.js';
+import { MAX_EVENT_BODY_BYTES } from '../message-size.js';
 import type { QueueSender, SigningSecrets } from './ports.js';
 
-/** SQS's classic message size limit: a larger body could never be enqueued. */
-export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
 export interface WebhookRequest {
   /** Header names in any case (API Gateway v2 lower-cases them). */
@@ -146,17 +145,20 @@ async function ingest(request: WebhookRequest, deps: WebhookIngestDeps): Promise
   };
 }
 
-/** The body's bytes, or undefined when there are more than MAX_WEBHOOK_BODY_BYTES of them. */
+/**
+ * The body's bytes, or undefined when there are more than MAX_EVENT_BODY_BYTES of them: less
+ * than SQS's 256 KiB, by what the message attributes need when it is queued and parked.
+ */
 function rawBytesOf(request: WebhookRequest): Uint8Array | undefined {
   const body = request.rawBody ?? '';
-  if (typeof body !== 'string') return body.byteLength > MAX_WEBHOOK_BODY_BYTES ? undefined : body;
+  if (typeof body !== 'string') return body.byteLength > MAX_EVENT_BODY_BYTES ? undefined : body;
   if (request.isBase64Encoded) {
     // Base64 text is 4/3 the size of its bytes: refuse an oversized body before decoding it.
-    if (body.length > Math.ceil(MAX_WEBHOOK_BODY_BYTES / 3) * 4) return undefined;
+    if (body.length > Math.ceil(MAX_EVENT_BODY_BYTES / 3) * 4) return undefined;
     const bytes = Buffer.from(body, 'base64');
-    return bytes.byteLength > MAX_WEBHOOK_BODY_BYTES ? undefined : bytes;
+    return bytes.byteLength > MAX_EVENT_BODY_BYTES ? undefined : bytes;
   }
-  if (Buffer.byteLength(body, 'utf8') > MAX_WEBHOOK_BODY_BYTES) return undefined;
+  if (Buffer.byteLength(body, 'utf8') > MAX_EVENT_BODY_BYTES) return undefined;
   return Buffer.from(body, 'utf8');
 }
 

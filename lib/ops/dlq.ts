@@ -23,7 +23,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { deadLetterQueueName, queueName, type Entity } from '../entities.js';
-import { PARKED_ATTRIBUTES } from '../aws/sqs-consumer-adapters.js';
+import { PARKED_ATTRIBUTES } from '../message-size.js';
 import { redactPersonalData } from '../observability.js';
 
 export interface EntityQueueTarget {
@@ -152,21 +152,21 @@ export function describeParked(message: Message, now: Date, showPayload: boolean
     const value = attribute(name);
     return value === undefined || !Number.isFinite(Number(value)) ? undefined : Number(value);
   };
-  const parkedAt = attribute(PARKED_ATTRIBUTES.parkedAt);
+  const parkedAt = attribute(PARKED_ATTRIBUTES.parkedAt.name);
   const sentAt = Number(message.Attributes?.SentTimestamp ?? NaN);
   const since = parkedAt !== undefined && !Number.isNaN(Date.parse(parkedAt)) ? Date.parse(parkedAt) : sentAt;
-  const failureMessage = attribute(PARKED_ATTRIBUTES.message);
+  const failureMessage = attribute(PARKED_ATTRIBUTES.message.name);
   const fields: ParkedMessage = {
     messageId: message.MessageId ?? '',
     groupId: message.Attributes?.MessageGroupId,
     eventType: attribute('event_type'),
     deliveryId: attribute('delivery_id'),
-    reason: attribute(PARKED_ATTRIBUTES.reason),
-    kind: attribute(PARKED_ATTRIBUTES.kind),
-    status: number(PARKED_ATTRIBUTES.status),
-    traceId: attribute(PARKED_ATTRIBUTES.traceId),
+    reason: attribute(PARKED_ATTRIBUTES.reason.name),
+    kind: attribute(PARKED_ATTRIBUTES.kind.name),
+    status: number(PARKED_ATTRIBUTES.status.name),
+    traceId: attribute(PARKED_ATTRIBUTES.traceId.name),
     failureMessage: failureMessage === undefined ? undefined : redactPersonalData(failureMessage),
-    receiveCount: number(PARKED_ATTRIBUTES.receiveCount),
+    receiveCount: number(PARKED_ATTRIBUTES.receiveCount.name),
     parkedAt,
     ageMs: Number.isNaN(since) ? 0 : Math.max(0, now.getTime() - since),
     ...(showPayload && message.Body !== undefined && { body: message.Body }),

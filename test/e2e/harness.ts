@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { PARKED_ATTRIBUTES } from '../../lib/aws/sqs-consumer-adapters.js';
+import { PARKED_ATTRIBUTES } from '../../lib/message-size.js';
 import { ENTITIES, type Entity } from '../../lib/entities.js';
 import { localSqsClient } from '../../local/aws/local-aws.js';
 import { loadLocalSettings } from '../../local/config.js';
@@ -120,8 +120,8 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
         }),
       );
       return Messages.map((message) => {
-        const reason = message.MessageAttributes?.[PARKED_ATTRIBUTES.reason]?.StringValue;
-        const status = message.MessageAttributes?.[PARKED_ATTRIBUTES.status]?.StringValue;
+        const reason = message.MessageAttributes?.[PARKED_ATTRIBUTES.reason.name]?.StringValue;
+        const status = message.MessageAttributes?.[PARKED_ATTRIBUTES.status.name]?.StringValue;
         return {
           body: JSON.parse(message.Body ?? 'null') as RelatelEventFixture,
           ...(reason !== undefined && { reason }),

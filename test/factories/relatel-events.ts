@@ -128,6 +128,19 @@ export function relatelEvent(type: string = 'contact.updated', overrides: Partia
   };
 }
 
+/**
+ * A raw event body of exactly `bytes` bytes that takes the most room in SQS besides its body:
+ * the longest event type (`appointment.cancelled`) and a delivery id of 128 characters, the
+ * longest SQS takes as a deduplication id. Padded with an unknown payload field.
+ */
+export function relatelEventOfSize(bytes: number): { rawBody: string; deliveryId: string } {
+  const deliveryId = `dlv_${'x'.repeat(124)}`;
+  const event = relatelEvent('appointment.cancelled', { delivery_id: deliveryId });
+  const unpadded = JSON.stringify({ ...event, payload: { ...event.payload, padding: '' } });
+  const padding = 'p'.repeat(bytes - Buffer.byteLength(unpadded));
+  return { rawBody: JSON.stringify({ ...event, payload: { ...event.payload, padding } }), deliveryId };
+}
+
 export interface SigningOptions {
   /** One secret, several (several v1 values), or none at all (no signature header). */
   secrets?: string | readonly string[] | null;

@@ -30,6 +30,45 @@ describe('SqsDeadLetterParker', () => {
   });
 });
 
+describe('SqsDeadLetterParker: values held to the sizes the webhook\'s body limit counts on', () => {
+  const attribute = (stringValue: string) => ({ stringValue, dataType: 'String', stringListValues: [], binaryListValues: [] });
+  const parkedAttributes = async (failure: Parameters<SqsDeadLetterParker['park']>[1], record = sqsRecord()) => {
+    await new SqsDeadLetterParker(new SQSClient({}), 'https://sqs.test/dlq.fifo').park(record, failure);
+    return sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes!;
+  };
+
+  it('cuts a long message to 1,000 bytes of UTF-8, never inside a character', async () => {
+    const attributes = await parkedAttributes({ reason: 'ghl-422', kind: 'permanent', message: 'ø'.repeat(1_000), receiveCount: 1 });
+    expect(attributes['failure-message']!.StringValue).toBe('ø'.repeat(500));
+  });
+
+  it('cuts the reason to 64 bytes and the trace id to 128', async () => {
+    const attributes = await parkedAttributes({ reason: 'r'.repeat(65), kind: 'permanent', traceId: 't'.repeat(129), message: 'm', receiveCount: 1 });
+    expect(attributes['failure-reason']!.StringValue).toBe('r'.repeat(64));
+    expect(attributes['failure-trace-id']!.StringValue).toBe('t'.repeat(128));
+  });
+
+  it('leaves out a number too long for its room rather than cutting it', async () => {
+    const attributes = await parkedAttributes({ reason: 'odd', kind: 'permanent', status: 1000, message: 'm', receiveCount: 10_000_000_000 });
+    expect(attributes['failure-status']).toBeUndefined();
+    expect(attributes['failure-receive-count']).toBeUndefined();
+  });
+
+  it('keeps the queued attributes but not the failure of an earlier parking (a redriven message)', async () => {
+    const record = sqsRecord();
+    record.messageAttributes = {
+      event_type: attribute('task.created'),
+      delivery_id: attribute('dlv_1'),
+      'failure-trace-id': attribute('trace-of-the-first-failure'),
+      'x-extra': attribute('not ours'),
+    };
+    const attributes = await parkedAttributes({ reason: 'ghl-timeout', kind: 'transient', message: 'm', receiveCount: 8 }, record);
+    expect(Object.keys(attributes).sort()).toEqual(
+      ['delivery_id', 'event_type', 'failure-kind', 'failure-message', 'failure-reason', 'failure-receive-count', 'parked-at'].sort(),
+    );
+  });
+});
+
 describe('SqsVisibilityChanger', () => {
   it('changes visibility in batches of at most ten', async () => {
     const changes = Array.from({ length: 12 }, () => ({ record: sqsRecord(), seconds: 4 }));

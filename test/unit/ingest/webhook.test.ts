@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { QueueMessage, QueueSender, SigningSecrets } from '../../../lib/ingest/ports.js';
-import { ingestRelatelWebhook, MAX_WEBHOOK_BODY_BYTES, type WebhookRequest } from '../../../lib/ingest/webhook.js';
+import { ingestRelatelWebhook, type WebhookRequest } from '../../../lib/ingest/webhook.js';
 import { signRelatelPayload } from '../../../lib/events/signature.js';
 import {
   PREVIOUS_SIGNING_SECRET,
   relatelContact,
   relatelEvent,
+  relatelEventOfSize,
   relatelHeaders,
   relatelNote,
   signedWebhookRequest,
@@ -115,12 +116,19 @@ describe('ingestRelatelWebhook: accepted deliveries', () => {
     expect((await ingest(request)).response.statusCode).toBe(202);
   });
 
-  it('accepts a body of exactly 256 KiB', async () => {
-    const event = relatelEvent('contact.updated', { payload: relatelContact({ padding: '' }) });
-    const padding = 'x'.repeat(MAX_WEBHOOK_BODY_BYTES - Buffer.byteLength(JSON.stringify(event)));
-    const rawBody = JSON.stringify({ ...event, payload: { ...event.payload, padding } });
-    expect(Buffer.byteLength(rawBody)).toBe(MAX_WEBHOOK_BODY_BYTES);
-    expect((await ingest(rawRequest(rawBody, event.delivery_id))).response.statusCode).toBe(202);
+  it('accepts a body of 260,581 bytes: SQS\'s 262,144 less the largest queued and parking attributes', async () => {
+    const { rawBody, deliveryId } = relatelEventOfSize(260_581);
+    const { queue, sent } = recordingQueue();
+    expect(Buffer.byteLength(rawBody)).toBe(260_581);
+    expect((await ingest(rawRequest(rawBody, deliveryId), { queue })).response.statusCode).toBe(202);
+    expect(sent.map((message) => message.body)).toEqual([rawBody]);
+  });
+
+  it('answers 413 for one byte more, an event that could be queued but not parked with its reason', async () => {
+    const { rawBody, deliveryId } = relatelEventOfSize(260_582);
+    const { queue, sent } = recordingQueue();
+    expect((await ingest(rawRequest(rawBody, deliveryId), { queue })).response).toEqual({ statusCode: 413, body: { error: 'payload_too_large' } });
+    expect(sent).toEqual([]);
   });
 });
 
@@ -145,21 +153,22 @@ describe('ingestRelatelWebhook: events that are answered but not queued', () => 
 });
 
 describe('ingestRelatelWebhook: checks before the signature', () => {
-  it('answers 413 for a body over 256 KiB without reading the secrets', async () => {
+  it('answers 413 for a body over the limit without reading the secrets', async () => {
     const secrets = staticSecrets();
-    const rawBody = `{"x":"${'x'.repeat(MAX_WEBHOOK_BODY_BYTES)}"}`;
+    const rawBody = `{"x":"${'x'.repeat(260_581)}"}`;
     const { response } = await ingest(rawRequest(rawBody, 'dlv_1'), { secrets });
     expect(response).toEqual({ statusCode: 413, body: { error: 'payload_too_large' } });
     expect(secrets.get).not.toHaveBeenCalled();
   });
 
   it('counts bytes, not characters', async () => {
-    const rawBody = `{"x":"${'ø'.repeat(MAX_WEBHOOK_BODY_BYTES / 2)}"}`;
+    // 130,290 characters but 260,580 bytes, 260,588 with the JSON around them.
+    const rawBody = `{"x":"${'ø'.repeat(130_290)}"}`;
     expect((await ingest(rawRequest(rawBody, 'dlv_1'))).response.statusCode).toBe(413);
   });
 
   it('answers 413 for an oversized base64 body', async () => {
-    const request = { ...rawRequest('{}'), rawBody: Buffer.alloc(MAX_WEBHOOK_BODY_BYTES + 1).toString('base64'), isBase64Encoded: true };
+    const request = { ...rawRequest('{}'), rawBody: Buffer.alloc(260_582).toString('base64'), isBase64Encoded: true };
     expect((await ingest(request)).response.statusCode).toBe(413);
   });
 

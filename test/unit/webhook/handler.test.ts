@@ -2,7 +2,6 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { phoneNumberGroupId, ROUTED_EVENT_TYPES, routeOf, type RoutedEventType } from '../../../lib/entities.js';
-import { MAX_WEBHOOK_BODY_BYTES } from '../../../lib/ingest/webhook.js';
 import {
   apiGatewayEvent,
   DANISH_NUMBER,
@@ -142,8 +141,8 @@ describe('webhook handler: answers', () => {
     expect(bodyOf(result)).toEqual({ error: 'delivery_id_mismatch' });
   });
 
-  it('answers 413 for a body over 256 KiB', async () => {
-    const result = await invoke(apiGatewayEvent({ body: 'x'.repeat(MAX_WEBHOOK_BODY_BYTES + 1) }));
+  it('answers 413 for a body over 260,581 bytes', async () => {
+    const result = await invoke(apiGatewayEvent({ body: 'x'.repeat(260_582) }));
     expect(result.statusCode).toBe(413);
   });
 
