@@ -1,8 +1,9 @@
 /**
  * No personal data in logs (issue 5): a full run at DEBUG level, with metrics on, GHL failing
  * some requests and one event parked, while every byte the process writes to stdout or stderr
- * and every console call is captured. None of the e-mails, phone numbers, names or note bodies
- * the events carried may appear in any of it.
+ * and every console call is captured. None of the personal values the events carried (names,
+ * e-mails, phone numbers, companies, tags, appointment locations, note, task and appointment
+ * texts) may appear in any of it.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEvent } from '../../local/send.js';
@@ -66,21 +67,30 @@ afterAll(async () => {
   vi.restoreAllMocks();
 });
 
+/**
+ * Every personal field the payloads carry (test/factories, examples/): who a contact is (names,
+ * e-mail, company, tags), where an appointment happens, what a note, task or appointment says.
+ * `endpoint_name` is the company's own phone line ("Salg"), not a person's.
+ */
+const PERSONAL_TEXT_FIELDS = ['name', 'first_name', 'last_name', 'email', 'company', 'tags', 'location', 'body', 'description', 'title'];
+const PHONE_FIELDS = ['number', 'from_number', 'to_number'];
+
 /** Every personal value the events carried, in the forms it may take on the way to GHL. */
 function personalValues(events: RelatelEventFixture[]): string[] {
   const values = new Set<string>();
   const visit = (key: string, value: unknown): void => {
+    // A list keeps its field's name: each tag is a tag.
+    if (Array.isArray(value)) return value.forEach((item) => visit(key, item));
     if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) visit(k, v);
       return;
     }
     if (typeof value !== 'string' || value.trim().length < 4) return;
-    if (['email', 'name', 'first_name', 'last_name', 'body', 'description', 'title'].includes(key) || key.endsWith('_name')) {
-      if (key === 'endpoint_name') return;
+    if (PERSONAL_TEXT_FIELDS.includes(key) || (key.endsWith('_name') && key !== 'endpoint_name')) {
       values.add(value);
       values.add(value.toLowerCase());
     }
-    if (['number', 'from_number', 'to_number'].includes(key)) {
+    if (PHONE_FIELDS.includes(key)) {
       values.add(value);
       values.add(`+${value}`);
       // As the call note writes it: +45 71 99 99 99.
@@ -101,7 +111,15 @@ describe('log hygiene over a full run', () => {
     expect(text).toContain('Event parked in the DLQ');
   });
 
-  it('wrote no e-mail, phone number, name or note body of any event', () => {
+  it('looks for every kind of personal field the events carry', () => {
+    const values = personalValues(sentEvents);
+    // One of each, from examples/: a company, an address, a tag, a note's text, a task's title.
+    expect(values).toEqual(
+      expect.arrayContaining(['Hansen Tømrer ApS', 'Vestergade 12, 8000 Aarhus C', 'aarhus', 'Ringede angående tilbud på tag. Vender tilbage fredag.', 'Send tilbud']),
+    );
+  });
+
+  it('wrote no e-mail, phone number, name, company, address, tag or text of any event', () => {
     const text = captured.join('');
     const leaked = personalValues(sentEvents).filter((value) => text.includes(value));
     expect(leaked).toEqual([]);
