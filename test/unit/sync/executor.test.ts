@@ -19,6 +19,8 @@ describe('setting a known contact’s company by upsert', () => {
   it('is done when GHL matches the contact', async () => {
     const ghl = ghlAnsweringUpsert({ created: false, contact: contact('ghl-1') });
     const result = await executeOperations(ghl as unknown as GhlClient, [setCompany], { mayHaveCreated: false });
+    expect(ghl.upsertContact).toHaveBeenCalledWith({ email: 'a@example.dk', companyName: 'Firma' });
+    expect(result).toMatchObject({ calls: 1 });
     expect(result.createdId).toBeUndefined();
     expect(ghl.deleteContact).not.toHaveBeenCalled();
   });
