@@ -7,7 +7,7 @@
  * contact and create appointment bodies, the contact list queries) and nowhere else (GHL
  * answers 422 to a locationId on PUT contact, notes or tags).
  */
-import { permanentError } from '../errors.js';
+import { transientError } from '../errors.js';
 import type * as z from 'zod/mini';
 import { isRecord } from './errors.js';
 import type { HttpAnswer } from './http.js';
@@ -173,7 +173,8 @@ export class HttpGhlClient implements GhlClient {
   }
 
   async upsertContact(body: GhlContactUpsertInput) {
-    const answer = await this.contacts({ method: 'POST', path: '/contacts/upsert', body, locationIn: 'body' });
+    // A create when GHL matches no contact: never resent blindly (see GhlRequest.createsRecord).
+    const answer = await this.contacts({ method: 'POST', path: '/contacts/upsert', body, locationIn: 'body', createsRecord: true });
     const parsed = parse(upsertAnswer, answer, 'POST /contacts/upsert');
     return { created: parsed.new, contact: parsed.contact };
   }
@@ -323,15 +324,18 @@ function contactList(parsed: z.infer<typeof contactListAnswer>): GhlContactList 
 }
 
 /**
- * A 2xx answer without the fields we need is GHL changing shape under us. Permanent, not
- * transient: retrying a create whose answer we cannot read would create a duplicate.
+ * A 2xx answer we cannot read (a truncated body, a created record without its id) says GHL
+ * did the work but not what came of it: the same as an answer lost on the way. So it is settled
+ * the same way, transient and "may have been applied" (errors.ts mayHaveBeenApplied, by its
+ * 2xx status): a create's next attempt searches for the record before creating it again. Calling
+ * it permanent, or "not applied", would park the event or create a second record.
  */
 function parse<S extends z.ZodMiniType>(schema: S, answer: HttpAnswer, operation: string): z.infer<S> {
   const result = schema.safeParse(answer.body);
   if (result.success) return result.data;
   const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(body)'))].join(', ');
   const traceId = isRecord(answer.body) && typeof answer.body.traceId === 'string' ? answer.body.traceId : undefined;
-  throw permanentError(`GHL answered ${operation} without the expected fields: ${fields}`, {
+  throw transientError(`GHL answered ${operation} without the expected fields: ${fields}`, {
     reason: 'ghl-answer-unexpected',
     status: answer.status,
     ...(traceId === undefined ? {} : { traceId }),

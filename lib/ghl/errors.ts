@@ -137,13 +137,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * Whether GHL may have applied the request that failed. A 4xx answer (429 included) means GHL
  * refused it before writing anything; a 5xx, a timeout or a connection lost after sending may
- * hide a write that happened (the answer was lost, not the request). Failures without a GHL
- * status (a wait for the rate budget, an invocation out of time) carry reasons that say the
- * request was never sent.
+ * hide a write that happened (the answer was lost, not the request), and so does a 2xx whose
+ * body we could not read (client.ts parse): GHL said it did the work. Failures without a GHL
+ * status (a wait for the rate budget, an invocation out of time) carry reasons
+ * that say the request was never sent.
  */
 export function mayHaveBeenApplied(error: unknown): boolean {
   if (!isSyncError(error)) return true;
-  if (error.status !== undefined) return error.status === 408 || error.status >= 500;
+  if (error.status !== undefined) return error.status === 408 || error.status >= 500 || (error.status >= 200 && error.status < 300);
   return !NEVER_SENT_REASONS.has(error.reason);
 }
 

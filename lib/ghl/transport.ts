@@ -31,11 +31,12 @@ export interface GhlRequest {
   /** Non-2xx answers the caller interprets itself (e.g. 404 on an idempotent delete). */
   accept?: (answer: HttpAnswer) => boolean;
   /**
-   * A POST that creates a record (task, note, appointment, contact without upsert). Retrying it
-   * after a timeout or a 5xx could create it twice (GHL may have written it before failing), so
-   * it is retried in process only when GHL cannot have applied it (a 429, which GHL answers
-   * before doing anything, or a request never sent); the caller's next attempt searches for
-   * the record before creating it again.
+   * A POST that may create a record (task, note, appointment, contact, and contact upsert: an
+   * upsert GHL cannot match to a contact, by the location's duplicate rule, creates one).
+   * Retrying it after a timeout or a 5xx could create it twice (GHL may have written it before
+   * failing), so it is retried in process only when GHL cannot have applied it (a 429, which
+   * GHL answers before doing anything, or a request never sent); the caller's next attempt
+   * searches for the record (or upserts onto it) before creating it again.
    */
   createsRecord?: boolean;
 }

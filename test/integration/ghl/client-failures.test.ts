@@ -78,11 +78,11 @@ describe('GHL client failures', () => {
       expect(error.message).toBe('GHL answered 422 to POST /contacts/contact-1/notes: invalid properties: body');
     });
 
-    it('a success answer without the fields the sync needs is permanent, not retried', async () => {
+    it('a success answer without the fields the sync needs is transient (GHL may have written), not retried', async () => {
       server.script('create-contact', { status: 201, body: { contact: { firstName: 'no id' } } });
       const { client } = clientFor(server);
       await expect(client.createContact({ firstName: 'Anna' })).rejects.toMatchObject({
-        kind: 'permanent',
+        kind: 'transient',
         reason: 'ghl-answer-unexpected',
         message: expect.stringContaining('contact.id'),
       });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeGhlMessage, ghlErrorFromAnswer, ghlErrorFromFailure } from '../../../lib/ghl/errors.js';
+import { transientError } from '../../../lib/errors.js';
+import { describeGhlMessage, ghlErrorFromAnswer, ghlErrorFromFailure, mayHaveBeenApplied } from '../../../lib/ghl/errors.js';
 
 const operation = { method: 'PUT', path: '/contacts/c1' };
 const options = { dailyQuotaRetryAfterMs: 900_000 };
@@ -84,5 +85,20 @@ describe('requests that never got an answer', () => {
 
   it('a network failure is transient with reason ghl-network', () => {
     expect(ghlErrorFromFailure(operation, new TypeError('fetch failed'))).toMatchObject({ kind: 'transient', reason: 'ghl-network' });
+  });
+});
+
+describe('whether GHL may have applied a failed request', () => {
+  it.each([
+    ['a 201 whose body could not be read', transientError('x', { reason: 'ghl-answer-unexpected', status: 201 }), true],
+    ['a 200 whose body could not be read', transientError('x', { reason: 'ghl-answer-unexpected', status: 200 }), true],
+    ['a 503', transientError('x', { reason: 'ghl-503', status: 503 }), true],
+    ['a 408', transientError('x', { reason: 'ghl-408', status: 408 }), true],
+    ['a 429', transientError('x', { reason: 'ghl-429', status: 429 }), false],
+    ['a 400', transientError('x', { reason: 'ghl-400', status: 400 }), false],
+    ['a lost connection', transientError('x', { reason: 'ghl-network' }), true],
+    ['an invocation out of time', transientError('x', { reason: 'invocation-out-of-time' }), false],
+  ])('%s', (_, error, expected) => {
+    expect(mayHaveBeenApplied(error)).toBe(expected);
   });
 });
