@@ -46,8 +46,9 @@ afterEach(async () => {
 
 /**
  * The contacts consumer with the real client. The first upsert after `failNextUpsert()` is
- * answered 503 before GHL does anything, and the client's in-process retry then waits in a
- * backoff that only `releaseBackoff()` ends: the abandoned invocation, caught between attempts.
+ * answered 429 (GHL refuses it before doing anything, so the client retries it in process, which
+ * it would not after a 5xx: an upsert may create), and the retry then waits in a backoff that
+ * only `releaseBackoff()` ends: the abandoned invocation, caught between attempts.
  */
 function contactsConsumer() {
   let failNextUpsert = false;
@@ -72,7 +73,10 @@ function contactsConsumer() {
       if (failNextUpsert && String(input).endsWith('/contacts/upsert')) {
         failNextUpsert = false;
         holdNextBackoff = true;
-        return new Response('{"message":"upstream"}', { status: 503, headers: { 'Content-Type': 'application/json' } });
+        return new Response('{"message":"Too many requests"}', {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Interval-Milliseconds': '100' },
+        });
       }
       return fetch(input, init);
     },
