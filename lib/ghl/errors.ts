@@ -150,7 +150,18 @@ export function mayHaveBeenApplied(error: unknown): boolean {
 
 /** The shared rate budget would have made the request wait longer than a consumer may. */
 export const GHL_RATE_BUDGET_WAIT_REASON = 'ghl-rate-budget-wait';
+/**
+ * The shared rate budget's next free send time is past the invocation's deadline: nothing was
+ * reserved nor sent, and `retryAfterMs` says when a send time would have come. Not a failure of
+ * GHL: the record should come back after that delay, not count toward parking.
+ */
+export const GHL_RATE_WAIT_BEYOND_DEADLINE_REASON = 'ghl-rate-wait-beyond-deadline';
 /** The invocation's time ran out before the request was sent. */
 export const GHL_OUT_OF_TIME_REASON = 'invocation-out-of-time';
 
-const NEVER_SENT_REASONS = new Set([GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, GHL_OUT_OF_TIME_REASON]);
+/** A request not sent because its invocation has no time left (see transport.ts withinTimeLimit). */
+export function outOfTime(what = 'GHL request'): SyncError {
+  return transientError(`${what} not sent: the invocation is out of time`, { reason: GHL_OUT_OF_TIME_REASON });
+}
+
+const NEVER_SENT_REASONS = new Set([GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, GHL_OUT_OF_TIME_REASON]);

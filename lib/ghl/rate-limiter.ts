@@ -15,7 +15,7 @@
  */
 import { transientError } from '../errors.js';
 import { sleep as realSleep } from '../retry.js';
-import { GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, type GhlRateLimitHeaders } from './errors.js';
+import { GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, outOfTime, type GhlRateLimitHeaders } from './errors.js';
 
 /**
  * The shared schedule of each location: one theoretical arrival time (`tat`, epoch µs) per key.
@@ -119,10 +119,15 @@ export class GhlRateLimiter {
     this.sleep = options.sleep ?? realSleep;
   }
 
-  /** Reserves the next send time of `locationId` in the shared schedule and waits until it. */
-  async acquire(locationId: string): Promise<void> {
+  /**
+   * Reserves the next send time of `locationId` in the shared schedule and waits until it.
+   * `timeLeftMs` is how long the caller may still send (its invocation's time left): a send
+   * time at or past it is never reserved (so no other request loses it) and the call fails
+   * with `ghl-rate-wait-beyond-deadline`, naming the wait, instead of sleeping past the deadline.
+   */
+  async acquire(locationId: string, options: { timeLeftMs?: number } = {}): Promise<void> {
     this.throwIfDailyQuotaExhausted(locationId, this.now());
-    const sendAtUs = await this.reserve(rateBudgetKey(locationId));
+    const sendAtUs = await this.reserve(rateBudgetKey(locationId), options.timeLeftMs ?? Number.POSITIVE_INFINITY);
     const waitMs = Math.ceil(sendAtUs / 1000 - this.now());
     if (waitMs > 0) await this.sleep(waitMs);
   }
@@ -152,10 +157,15 @@ export class GhlRateLimiter {
     }
   }
 
-  private async reserve(key: string): Promise<number> {
+  private async reserve(key: string, timeLeftMs: number): Promise<number> {
+    // The deadline bounds the wait when it comes before maxWaitMs; a send time exactly at the
+    // deadline is already too late (nothing is sent with no time left), hence the microsecond.
+    const byDeadline = timeLeftMs <= this.maxWaitMs;
+    const horizonMs = byDeadline ? timeLeftMs : this.maxWaitMs;
     for (let round = 0; round < MAX_RESERVATION_ROUNDS; round++) {
       const nowUs = this.now() * 1000;
-      const horizonUs = nowUs + this.maxWaitMs * 1000;
+      const horizonUs = nowUs + horizonMs * 1000 - (byDeadline ? 1 : 0);
+      if (horizonUs < nowUs) throw outOfTime();
       const busy = async () => {
         const tat = await this.store.advanceBusy(key, { nowUs, horizonUs, emissionUs: this.emissionUs });
         return tat === undefined ? undefined : { tat, sendAtUs: tat - this.emissionUs };
@@ -175,9 +185,16 @@ export class GhlRateLimiter {
       const tat = await this.store.readTat(key);
       if (tat !== undefined) this.lastSeenTatUs.set(key, tat);
       if (tat !== undefined && tat > horizonUs) {
+        const retryAfterMs = Math.ceil((tat - nowUs) / 1000);
+        if (byDeadline) {
+          throw transientError("GHL rate budget: the next free send time is past the invocation's deadline", {
+            reason: GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
+            retryAfterMs,
+          });
+        }
         throw transientError('GHL rate budget: the next free send time is further away than a request may wait', {
           reason: GHL_RATE_BUDGET_WAIT_REASON,
-          retryAfterMs: Math.ceil((tat - nowUs) / 1000),
+          retryAfterMs,
         });
       }
     }

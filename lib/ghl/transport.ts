@@ -6,10 +6,19 @@
  * burns its timeout and holds its FIFO message group; SQS redelivery is the long-term retry.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isSyncError, transientError } from '../errors.js';
+import { isSyncError } from '../errors.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { GhlCredentialSource, GhlAccess } from './credentials.js';
-import { GHL_DAILY_QUOTA_REASON, GHL_OUT_OF_TIME_REASON, ghlErrorFromAnswer, mayHaveBeenApplied, readRateLimitHeaders, type GhlOperationLabel } from './errors.js';
+import {
+  GHL_DAILY_QUOTA_REASON,
+  GHL_OUT_OF_TIME_REASON,
+  GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
+  ghlErrorFromAnswer,
+  mayHaveBeenApplied,
+  outOfTime,
+  readRateLimitHeaders,
+  type GhlOperationLabel,
+} from './errors.js';
 import { exchange, type FetchFn, type HttpAnswer } from './http.js';
 import type { GhlRateLimiter } from './rate-limiter.js';
 import { GHL_API_VERSIONS } from './types.js';
@@ -108,6 +117,8 @@ export class GhlTransport {
         // Retrying cannot refill a spent daily quota: the consumer must stop early instead.
         error.reason !== GHL_DAILY_QUOTA_REASON &&
         error.reason !== GHL_OUT_OF_TIME_REASON &&
+        // Time left only shrinks: a send time past the deadline stays past it.
+        error.reason !== GHL_RATE_WAIT_BEYOND_DEADLINE_REASON &&
         (error.retryAfterMs ?? 0) <= maxWait &&
         (request.createsRecord !== true || !mayHaveBeenApplied(error)),
       delayHintMs: (error) => (isSyncError(error) ? error.retryAfterMs : undefined),
@@ -133,7 +144,8 @@ export class GhlTransport {
   }
 
   private async once(request: GhlRequest, access: GhlAccess): Promise<HttpAnswer> {
-    await this.options.rateLimiter.acquire(access.locationId);
+    // A send time the invocation would not live to use is neither reserved nor waited for.
+    await this.options.rateLimiter.acquire(access.locationId, { timeLeftMs: timeLeftMs() });
     const path = request.locationIn === 'path' ? `${request.path}/${encodeURIComponent(access.locationId)}` : request.path;
     const url = new URL(path, this.options.baseUrl);
     for (const [name, value] of Object.entries(request.query ?? {})) {
@@ -149,11 +161,7 @@ export class GhlTransport {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     // Checked last, after every wait (credentials, rate budget): nothing is sent out of time.
     const left = timeLeftMs();
-    if (left <= 0) {
-      throw transientError(`GHL request ${request.method} ${request.path} not sent: the invocation is out of time`, {
-        reason: GHL_OUT_OF_TIME_REASON,
-      });
-    }
+    if (left <= 0) throw outOfTime(`GHL request ${request.method} ${request.path}`);
     const answer = await exchange(
       this.fetch,
       url.toString(),

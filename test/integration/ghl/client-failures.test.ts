@@ -5,6 +5,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryRateBudgetStore, withinTimeLimit } from '../../../lib/ghl/index.js';
+import { rateBudgetKey } from '../../../lib/ghl/rate-limiter.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { ghlErrors, startSpecCheckingGhlServer, type SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
 import { clientFor, LOCATION_ID, pitSecret, PIT_TOKEN, SECRET_ID } from './harness.js';
@@ -122,6 +124,33 @@ describe('GHL client failures', () => {
       const { client } = clientFor(server);
       await expect(client.getContact('contact-1')).resolves.toMatchObject({ id: 'contact-1' });
       await expect(client.getContact('contact-2')).rejects.toMatchObject({ reason: 'ghl-daily-quota-exhausted' });
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  describe("waits within the invocation's time left", () => {
+    it('a rate wait longer than the time left sends nothing and fails with the wait, not as a GHL failure', async () => {
+      const rateBudgetStore = new InMemoryRateBudgetStore();
+      const { client, clock } = clientFor(server, { rateBudgetStore });
+      await rateBudgetStore.pushTo(rateBudgetKey(LOCATION_ID), (clock.now() + 8_000) * 1000);
+      const deadline = clock.now() + 5_000;
+
+      const error = await withinTimeLimit(() => deadline - clock.now(), () => client.getContact('contact-1')).catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ kind: 'transient', reason: 'ghl-rate-wait-beyond-deadline', retryAfterMs: 8_000 });
+      expect((error as { status?: number }).status).toBeUndefined();
+      expect(server.requests).toHaveLength(0);
+      expect(clock.sleeps).toEqual([]);
+    });
+
+    it('a rate wait within the time left is waited out and the request sent', async () => {
+      const rateBudgetStore = new InMemoryRateBudgetStore();
+      const { client, clock } = clientFor(server, { rateBudgetStore });
+      await rateBudgetStore.pushTo(rateBudgetKey(LOCATION_ID), (clock.now() + 3_000) * 1000);
+      const deadline = clock.now() + 5_000;
+
+      await expect(withinTimeLimit(() => deadline - clock.now(), () => client.getContact('contact-1'))).resolves.toMatchObject({ id: 'contact-1' });
+      expect(clock.sleeps).toEqual([3_000]);
       expect(server.requests).toHaveLength(1);
     });
   });

@@ -203,6 +203,68 @@ describe('GhlRateLimiter', () => {
     });
   });
 
+  describe("waits within the invocation's time left", () => {
+    const paused = async (pauseMs: number, options: Partial<ConstructorParameters<typeof GhlRateLimiter>[0]> = {}) => {
+      const clock = fakeClock();
+      const store = new InMemoryRateBudgetStore();
+      const limiter = limiterWith(clock, { store, ...options });
+      if (pauseMs > 0) await store.pushTo(rateBudgetKey(LOCATION), (clock.now() + pauseMs) * 1000);
+      return { clock, store, limiter, tat: () => store.readTat(rateBudgetKey(LOCATION)) };
+    };
+
+    it('a wait longer than the time left reserves nothing, sleeps not, and names the wait', async () => {
+      const { clock, limiter, tat } = await paused(10_000);
+      const before = await tat();
+      await expect(limiter.acquire(LOCATION, { timeLeftMs: 3_000 })).rejects.toMatchObject({
+        kind: 'transient',
+        reason: 'ghl-rate-wait-beyond-deadline',
+        retryAfterMs: 10_000,
+      });
+      expect(clock.sleeps).toEqual([]);
+      expect(await tat()).toBe(before);
+    });
+
+    it('a send time exactly at the deadline is refused: nothing is sent with no time left', async () => {
+      const { limiter } = await paused(3_000);
+      await expect(limiter.acquire(LOCATION, { timeLeftMs: 3_000 })).rejects.toMatchObject({ reason: 'ghl-rate-wait-beyond-deadline' });
+    });
+
+    it('a wait shorter than the time left is waited out', async () => {
+      const { clock, limiter } = await paused(2_000);
+      await limiter.acquire(LOCATION, { timeLeftMs: 3_000 });
+      expect(clock.sleeps).toEqual([2_000]);
+    });
+
+    it('no time left reserves nothing, even on an idle schedule', async () => {
+      const { limiter, tat } = await paused(0);
+      await expect(limiter.acquire(LOCATION, { timeLeftMs: 0 })).rejects.toMatchObject({ kind: 'transient', reason: 'invocation-out-of-time' });
+      expect(await tat()).toBeUndefined();
+    });
+
+    it('time left beyond maxWaitMs leaves maxWaitMs in charge (ghl-rate-budget-wait)', async () => {
+      const { limiter } = await paused(10_000, { maxWaitMs: 5_000 });
+      await expect(limiter.acquire(LOCATION, { timeLeftMs: 60_000 })).rejects.toMatchObject({ reason: 'ghl-rate-budget-wait', retryAfterMs: 10_000 });
+    });
+
+    it('for any pause and time left: sends strictly before the deadline, or reserves nothing', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 30_000 }), fc.integer({ min: 0, max: 30_000 }), async (pauseMs, timeLeftMs) => {
+          const { clock, limiter, tat } = await paused(pauseMs, { maxWaitMs: 20_000 });
+          const start = clock.now();
+          const before = await tat();
+          const sent = await limiter.acquire(LOCATION, { timeLeftMs }).then(
+            () => true,
+            () => false,
+          );
+          if (sent) expect(clock.now() - start).toBeLessThan(timeLeftMs);
+          else expect(await tat()).toBe(before);
+          expect(sent).toBe(pauseMs < Math.min(timeLeftMs, 20_001));
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+
   describe('adapting to what GHL reports', () => {
     it('every Lambda backs off when GHL reports fewer requests remaining than the budget leaves free', async () => {
       const clock = fakeClock();
