@@ -139,7 +139,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * refused it before writing anything; a 5xx, a timeout or a connection lost after sending may
  * hide a write that happened (the answer was lost, not the request), and so does a 2xx whose
  * body we could not read (client.ts parse): GHL said it did the work. Failures without a GHL
- * status (a wait for the rate budget, an invocation out of time) carry reasons
+ * status (a wait for the rate budget, an invocation out of time, an open circuit) carry reasons
  * that say the request was never sent.
  */
 export function mayHaveBeenApplied(error: unknown): boolean {
@@ -158,10 +158,21 @@ export const GHL_RATE_BUDGET_WAIT_REASON = 'ghl-rate-budget-wait';
 export const GHL_RATE_WAIT_BEYOND_DEADLINE_REASON = 'ghl-rate-wait-beyond-deadline';
 /** The invocation's time ran out before the request was sent. */
 export const GHL_OUT_OF_TIME_REASON = 'invocation-out-of-time';
+/**
+ * The shared GHL health state says GHL is down (circuit-breaker.ts): the request was not sent,
+ * and `retryAfterMs` says when the next probe may go. An outage, not a failure of this record.
+ */
+export const GHL_CIRCUIT_OPEN_REASON = 'ghl-circuit-open';
 
 /** A request not sent because its invocation has no time left (see transport.ts withinTimeLimit). */
 export function outOfTime(what = 'GHL request'): SyncError {
   return transientError(`${what} not sent: the invocation is out of time`, { reason: GHL_OUT_OF_TIME_REASON });
 }
 
-const NEVER_SENT_REASONS = new Set([GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, GHL_OUT_OF_TIME_REASON]);
+const NEVER_SENT_REASONS = new Set([
+  GHL_DAILY_QUOTA_REASON,
+  GHL_RATE_BUDGET_WAIT_REASON,
+  GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
+  GHL_OUT_OF_TIME_REASON,
+  GHL_CIRCUIT_OPEN_REASON,
+]);

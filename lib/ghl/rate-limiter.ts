@@ -15,7 +15,7 @@
  */
 import { transientError } from '../errors.js';
 import { sleep as realSleep } from '../retry.js';
-import { GHL_DAILY_QUOTA_REASON, GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, outOfTime, type GhlRateLimitHeaders } from './errors.js';
+import { GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, outOfTime, type GhlRateLimitHeaders } from './errors.js';
 
 /**
  * The shared schedule of each location: one theoretical arrival time (`tat`, epoch µs) per key.
@@ -70,8 +70,6 @@ export interface GhlRateLimiterOptions {
   intervalMs?: number;
   /** Longest a request waits for its send time before giving up with a transient error (SQS retries later). */
   maxWaitMs?: number;
-  /** How long a process stops calling GHL after it learns the daily quota is spent. */
-  dailyQuotaRetryAfterMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -96,14 +94,12 @@ export class GhlRateLimiter {
   readonly intervalMs: number;
   /** Least time between two sends of one location, across all processes, in microseconds. */
   readonly emissionUs: number;
-  readonly dailyQuotaRetryAfterMs: number;
   private readonly maxWaitMs: number;
   private readonly store: RateBudgetStore;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Per location key: the last tat this process saw, to try the likelier write first. */
   private readonly lastSeenTatUs = new Map<string, number>();
-  private readonly dailyExhaustedUntil = new Map<string, number>();
 
   constructor(options: GhlRateLimiterOptions) {
     this.requests = options.requests ?? DEFAULT_RATE_BUDGET.requests;
@@ -113,7 +109,6 @@ export class GhlRateLimiter {
     // Rounded up: `requests` sends spaced this far apart never fit in less than one interval.
     this.emissionUs = Math.ceil((this.intervalMs * 1000) / this.requests);
     this.maxWaitMs = options.maxWaitMs ?? 20_000;
-    this.dailyQuotaRetryAfterMs = options.dailyQuotaRetryAfterMs ?? 15 * 60_000;
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
@@ -126,7 +121,6 @@ export class GhlRateLimiter {
    * with `ghl-rate-wait-beyond-deadline`, naming the wait, instead of sleeping past the deadline.
    */
   async acquire(locationId: string, options: { timeLeftMs?: number } = {}): Promise<void> {
-    this.throwIfDailyQuotaExhausted(locationId, this.now());
     const sendAtUs = await this.reserve(rateBudgetKey(locationId), options.timeLeftMs ?? Number.POSITIVE_INFINITY);
     const waitMs = Math.ceil(sendAtUs / 1000 - this.now());
     if (waitMs > 0) await this.sleep(waitMs);
@@ -137,11 +131,11 @@ export class GhlRateLimiter {
    * window unused; if GHL reports fewer remaining than that, something else spends this
    * location's limit (another app, a clock skew), so the shared schedule is pushed on and every
    * process pauses, not only this one: the fewer remain, the longer, a whole interval at zero.
-   * A 429 pushes it on by the interval GHL names.
+   * A 429 pushes it on by the interval GHL names. (A spent daily quota is the GHL health
+   * state's business: circuit-breaker.ts.)
    */
   async observe(locationId: string, limits: GhlRateLimitHeaders, status?: number): Promise<void> {
     const now = this.now();
-    if (limits.dailyRemaining === 0) this.dailyExhaustedUntil.set(locationId, now + this.dailyQuotaRetryAfterMs);
     const pauseMs = pauseAfter(limits, status, { requests: this.requests, intervalMs: this.intervalMs });
     if (pauseMs === undefined) return;
     const key = rateBudgetKey(locationId);
@@ -201,15 +195,6 @@ export class GhlRateLimiter {
     throw transientError('GHL rate budget: lost every race for a send time', {
       reason: GHL_RATE_BUDGET_WAIT_REASON,
       retryAfterMs: Math.ceil(this.emissionUs / 1000),
-    });
-  }
-
-  private throwIfDailyQuotaExhausted(locationId: string, now: number) {
-    const until = this.dailyExhaustedUntil.get(locationId);
-    if (until === undefined || now >= until) return;
-    throw transientError('GHL daily request quota is exhausted: stop consuming until it resets', {
-      reason: GHL_DAILY_QUOTA_REASON,
-      retryAfterMs: until - now,
     });
   }
 }

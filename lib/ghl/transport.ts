@@ -1,6 +1,7 @@
 /**
- * Every GHL API request goes through `GhlTransport.send`: credentials, the shared rate budget,
- * the headers GHL requires, a timeout, the error taxonomy and the one retry policy.
+ * Every GHL API request goes through `GhlTransport.send`: credentials, the shared GHL health
+ * state, the shared rate budget, the headers GHL requires, a timeout, the error taxonomy and the
+ * one retry policy.
  *
  * In-process retries are few and short on purpose: a Lambda that waits out a long outage
  * burns its timeout and holds its FIFO message group; SQS redelivery is the long-term retry.
@@ -8,8 +9,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isSyncError } from '../errors.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
+import { GhlCircuitBreaker, InMemoryGhlHealthStore } from './circuit-breaker.js';
 import type { GhlCredentialSource, GhlAccess } from './credentials.js';
 import {
+  GHL_CIRCUIT_OPEN_REASON,
   GHL_DAILY_QUOTA_REASON,
   GHL_OUT_OF_TIME_REASON,
   GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
@@ -89,6 +92,14 @@ export interface GhlTransportOptions {
   baseUrl: string;
   credentials: GhlCredentialSource;
   rateLimiter: GhlRateLimiter;
+  /**
+   * The GHL health state shared by every consumer (circuit-breaker.ts), consulted before the rate
+   * budget. Without one, a process-local state that only pauses for a spent daily quota (no
+   * circuit opens on failures): what a client had before the shared state existed.
+   */
+  health?: GhlCircuitBreaker;
+  /** The clock of the default health state. */
+  now?: () => number;
   timeoutMs?: number;
   retryPolicy?: RetryPolicy;
   /** A wait GHL asks for (a 429 interval) longer than this goes back to SQS instead. */
@@ -101,9 +112,13 @@ export interface GhlTransportOptions {
 
 export class GhlTransport {
   private readonly fetch: FetchFn;
+  private readonly health: GhlCircuitBreaker;
 
   constructor(private readonly options: GhlTransportOptions) {
     this.fetch = options.fetch ?? fetch;
+    this.health =
+      options.health ??
+      new GhlCircuitBreaker({ store: new InMemoryGhlHealthStore(), failureThreshold: Number.POSITIVE_INFINITY, ...(options.now && { now: options.now }) });
   }
 
   async send(request: GhlRequest): Promise<HttpAnswer> {
@@ -119,6 +134,8 @@ export class GhlTransport {
         error.reason !== GHL_OUT_OF_TIME_REASON &&
         // Time left only shrinks: a send time past the deadline stays past it.
         error.reason !== GHL_RATE_WAIT_BEYOND_DEADLINE_REASON &&
+        // An outage is waited out by the records, back in their queue, not by this invocation.
+        error.reason !== GHL_CIRCUIT_OPEN_REASON &&
         (error.retryAfterMs ?? 0) <= maxWait &&
         (request.createsRecord !== true || !mayHaveBeenApplied(error)),
       delayHintMs: (error) => (isSyncError(error) ? error.retryAfterMs : undefined),
@@ -139,11 +156,38 @@ export class GhlTransport {
     }
     if ((answer.status >= 200 && answer.status < 300) || request.accept?.(answer)) return answer;
     throw ghlErrorFromAnswer(labelOf(request), answer.status, answer.body, answer.headers, {
-      dailyQuotaRetryAfterMs: this.options.rateLimiter.dailyQuotaRetryAfterMs,
+      dailyQuotaRetryAfterMs: this.health.dailyQuotaRetryAfterMs,
     });
   }
 
   private async once(request: GhlRequest, access: GhlAccess): Promise<HttpAnswer> {
+    // First the shared health state: while GHL is down nothing is reserved, nothing is sent.
+    const permit = await this.health.admit(access.locationId);
+    let prepared: { url: string; init: RequestInit; timeoutMs: number; cutByDeadline: boolean };
+    try {
+      prepared = await this.prepare(request, access);
+    } catch (error) {
+      await this.health.unsent(permit);
+      throw error;
+    }
+    let answer: HttpAnswer;
+    try {
+      answer = await exchange(this.fetch, prepared.url, prepared.init, prepared.timeoutMs, labelOf(request));
+    } catch (error) {
+      // A timeout cut short by the invocation's deadline says nothing about GHL's health.
+      if (prepared.cutByDeadline && isSyncError(error) && error.reason === 'ghl-timeout') await this.health.unsent(permit);
+      else await this.health.record(permit, 'unanswered');
+      throw error;
+    }
+    await this.health.record(permit, { answered: answer.status });
+    const limits = readRateLimitHeaders(answer.headers);
+    if (limits.dailyRemaining === 0) await this.health.dailyQuotaSpent(access.locationId);
+    await this.options.rateLimiter.observe(access.locationId, limits, answer.status);
+    return answer;
+  }
+
+  /** Waits for a send time within the invocation's time and builds the request; throws if it may not be sent. */
+  private async prepare(request: GhlRequest, access: GhlAccess) {
     // A send time the invocation would not live to use is neither reserved nor waited for.
     await this.options.rateLimiter.acquire(access.locationId, { timeLeftMs: timeLeftMs() });
     const path = request.locationIn === 'path' ? `${request.path}/${encodeURIComponent(access.locationId)}` : request.path;
@@ -162,15 +206,13 @@ export class GhlTransport {
     // Checked last, after every wait (credentials, rate budget): nothing is sent out of time.
     const left = timeLeftMs();
     if (left <= 0) throw outOfTime(`GHL request ${request.method} ${request.path}`);
-    const answer = await exchange(
-      this.fetch,
-      url.toString(),
-      { method: request.method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
-      Math.min(this.options.timeoutMs ?? 10_000, left),
-      labelOf(request),
-    );
-    await this.options.rateLimiter.observe(access.locationId, readRateLimitHeaders(answer.headers), answer.status);
-    return answer;
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    return {
+      url: url.toString(),
+      init: { method: request.method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
+      timeoutMs: Math.min(timeoutMs, left),
+      cutByDeadline: left < timeoutMs,
+    };
   }
 }
 

@@ -3,14 +3,14 @@
  * cannot be read. Each must surface once, as "may have been applied" (so the sync searches or
  * upserts before creating again), never be resent blindly nor be read as "not applied".
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import { mayHaveBeenApplied } from '../../../lib/ghl/errors.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { startGhlSimulator, type FaultSettings, type GhlSimulator } from '../../../local/ghl-simulator/index.js';
-import { startSpecCheckingGhlServer, type SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
+import type { SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
 import { fakeClock } from '../../unit/ghl/fake-clock.js';
-import { clientFor, PIT_TOKEN } from './harness.js';
+import { clientFor, specCheckingServerPerFile } from './harness.js';
 
 /** The real client against the GHL simulator, which keeps records: what it holds after a failure is what GHL would. */
 async function clientOnSimulator(faults: Partial<FaultSettings>): Promise<{ sim: GhlSimulator; client: GhlClient }> {
@@ -70,15 +70,10 @@ describe('an upsert whose answer is lost', () => {
 });
 
 describe('a 2xx answer that cannot be read', () => {
+  const serverOf = specCheckingServerPerFile();
   let server: SpecCheckingGhlServer;
-  beforeAll(async () => {
-    server = await startSpecCheckingGhlServer([PIT_TOKEN]);
-  });
-  afterAll(() => server.close());
-  afterEach(() => {
-    expect(server.violations).toEqual([]);
-    expect(server.unusedScripts).toBe(0);
-    server.requests.length = 0;
+  beforeEach(() => {
+    server = serverOf();
   });
 
   it('a 201 without the created id is transient and may have been applied, and is not resent', async () => {

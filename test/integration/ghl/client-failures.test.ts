@@ -9,9 +9,7 @@ import { InMemoryRateBudgetStore, withinTimeLimit } from '../../../lib/ghl/index
 import { rateBudgetKey } from '../../../lib/ghl/rate-limiter.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { ghlErrors, startSpecCheckingGhlServer, type SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
-import { clientFor, LOCATION_ID, pitSecret, PIT_TOKEN, SECRET_ID } from './harness.js';
-
-const ONE_ATTEMPT = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+import { clientFor, LOCATION_ID, ONE_ATTEMPT, pitSecret, PIT_TOKEN, SECRET_ID } from './harness.js';
 
 describe('GHL client failures', () => {
   let server: SpecCheckingGhlServer;

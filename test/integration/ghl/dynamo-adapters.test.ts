@@ -1,12 +1,14 @@
 /**
- * The DynamoDB adapters of the rate budget and the lock, on dynalite: what they promise is
+ * The DynamoDB adapters of the rate budget, the GHL health state and the lock, on dynalite: what they promise is
  * what DynamoDB's conditional writes give across processes, so they are tested against them.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLock } from '../../../lib/aws/dynamo-lock.js';
+import { DynamoGhlHealthStore } from '../../../lib/aws/dynamo-ghl-health.js';
 import { DynamoRateBudgetStore } from '../../../lib/aws/dynamo-rate-budget.js';
 import { SYNC_TABLE } from '../../../lib/entities.js';
+import { CLOSED, GhlCircuitBreaker, ghlHealthKey, type GhlHealthState } from '../../../lib/ghl/circuit-breaker.js';
 import { GhlRateLimiter, rateBudgetKey } from '../../../lib/ghl/rate-limiter.js';
 import { localDynamoClient, startLocalDynamo, type LocalServer } from '../../../local/aws/local-aws.js';
 import { createSyncTable } from '../../../local/aws/resources.js';
@@ -189,6 +191,73 @@ describe('DynamoDB adapters of the GHL client ports', () => {
       const lock = new DynamoLock(dynamo, await freshTable());
       await lock.tryAcquire('refresh#a', 30_000);
       expect(await lock.tryAcquire('refresh#b', 30_000)).toBeDefined();
+    });
+  });
+
+  describe('DynamoGhlHealthStore', () => {
+    const NOW = 1_800_000_000_000;
+    const open: GhlHealthState = { status: 'open', cause: 'outage', openedAtMs: NOW, probeAtMs: NOW + 30_000 };
+    const settings = { failureThreshold: 5, failureWindowMs: 60_000, probeIntervalMs: 30_000, probeLeaseMs: 60_000, dailyQuotaRetryAfterMs: 900_000 };
+
+    /** A breaker of its own Lambda (own DynamoDB client) on a clock that stands still at `nowMs`. */
+    function breakerOn(tableName: string, nowMs: number) {
+      return new GhlCircuitBreaker({ store: new DynamoGhlHealthStore(localDynamoClient(server.endpoint), tableName, () => nowMs), now: () => nowMs, ...settings });
+    }
+
+    it('reads nothing for a location without a state, and writes the first state only on version 0', async () => {
+      const store = new DynamoGhlHealthStore(dynamo, await freshTable(), () => NOW);
+      expect(await store.read('ghl-health#loc-1')).toBeUndefined();
+      expect(await store.write('ghl-health#loc-1', open, 1)).toBe(false);
+      expect(await store.write('ghl-health#loc-1', open, 0)).toBe(true);
+      expect(await store.read('ghl-health#loc-1')).toEqual({ state: open, version: 1 });
+      expect(await store.write('ghl-health#loc-1', CLOSED, 0)).toBe(false);
+    });
+
+    it('writes on the version read, and refuses a writer that read an older one', async () => {
+      const store = new DynamoGhlHealthStore(dynamo, await freshTable(), () => NOW);
+      await store.write('ghl-health#loc-1', { status: 'closed', failures: 1, streakStartMs: NOW }, 0);
+      expect(await store.write('ghl-health#loc-1', { status: 'closed', failures: 2, streakStartMs: NOW }, 1)).toBe(true);
+      expect(await store.write('ghl-health#loc-1', { status: 'closed', failures: 2, streakStartMs: NOW }, 1)).toBe(false);
+      expect(await store.read('ghl-health#loc-1')).toEqual({ state: { status: 'closed', failures: 2, streakStartMs: NOW }, version: 2 });
+    });
+
+    it('keeps the state under pk ghl-health#<location>, sk state, expiring by TTL a day after the time it names', async () => {
+      const tableName = await freshTable();
+      await new DynamoGhlHealthStore(dynamo, tableName, () => NOW).write(ghlHealthKey('loc-1'), open, 0);
+      const item = await dynamo.send(
+        new GetItemCommand({ TableName: tableName, Key: { [SYNC_TABLE.partitionKey]: { S: 'ghl-health#loc-1' }, [SYNC_TABLE.sortKey]: { S: 'state' } } }),
+      );
+      expect(item.Item).toMatchObject({ version: { N: '1' }, health: { M: { status: { S: 'open' } } }, [SYNC_TABLE.ttlAttribute]: { N: String((NOW + 30_000) / 1000 + 86_400) } });
+    });
+
+    it('failures seen by consumers in several Lambdas add up and open the circuit for all of them', async () => {
+      const tableName = await freshTable();
+      const lambdas = [breakerOn(tableName, NOW), breakerOn(tableName, NOW), breakerOn(tableName, NOW)];
+      // Each Lambda read the state once (closed) and trusts it: every write after the first is on a stale version.
+      const permits = await Promise.all(lambdas.map((lambda) => lambda.admit('loc-1')));
+      for (const [i, failures] of [2, 2, 1].entries()) {
+        for (let n = 0; n < failures; n++) await lambdas[i]!.record(permits[i]!, 'unanswered');
+      }
+      await expect(breakerOn(tableName, NOW).admit('loc-1')).rejects.toMatchObject({ reason: 'ghl-circuit-open', retryAfterMs: 30_000 });
+    });
+
+    it('of many Lambdas asking when the probe is due, exactly one probes', async () => {
+      const tableName = await freshTable();
+      await new DynamoGhlHealthStore(dynamo, tableName, () => NOW).write(ghlHealthKey('loc-1'), open, 0);
+      const lambdas = Array.from({ length: 6 }, () => breakerOn(tableName, NOW + 30_000));
+
+      const outcomes = await Promise.allSettled(lambdas.map((lambda) => lambda.admit('loc-1')));
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value.probeId !== undefined)).toEqual([true]);
+      expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(5);
+    });
+
+    it('a successful probe closes the circuit for every Lambda', async () => {
+      const tableName = await freshTable();
+      await new DynamoGhlHealthStore(dynamo, tableName, () => NOW).write(ghlHealthKey('loc-1'), open, 0);
+      const prober = breakerOn(tableName, NOW + 30_000);
+      await prober.record(await prober.admit('loc-1'), { answered: 200 });
+      await expect(breakerOn(tableName, NOW + 30_000).admit('loc-1')).resolves.toEqual({ locationId: 'loc-1' });
     });
   });
 });

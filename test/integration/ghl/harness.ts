@@ -1,8 +1,9 @@
 /** A GHL client wired to the spec-checking server, with in-memory ports and a fake clock. */
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import type { RetryPolicy } from '../../../lib/retry.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
-import type { SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
+import { startSpecCheckingGhlServer, type SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
 import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
 
 export const SECRET_ID = 'relatel-ghl-sync/ghl';
@@ -65,4 +66,28 @@ export function clientFor(
     random: () => 0.5,
   });
   return { client, clock, secretStore };
+}
+
+/** One attempt, no backoff: for tests about a single request's fate. */
+export const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+/**
+ * A spec-checking server for the tests of the calling file: after each test, no request broke
+ * the spec, every scripted answer was used, and the server forgets what it saw.
+ */
+export function specCheckingServerPerFile(): () => SpecCheckingGhlServer {
+  let server: SpecCheckingGhlServer | undefined;
+  beforeAll(async () => {
+    server = await startSpecCheckingGhlServer([PIT_TOKEN]);
+  });
+  afterAll(() => server?.close());
+  afterEach(() => {
+    expect(server?.violations).toEqual([]);
+    expect(server?.unusedScripts).toBe(0);
+    server?.reset();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the spec-checking server is started before the first test');
+    return server;
+  };
 }

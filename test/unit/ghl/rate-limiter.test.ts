@@ -314,25 +314,5 @@ describe('GhlRateLimiter', () => {
       store.pushTo = () => Promise.reject(new Error('DynamoDB throttled'));
       await expect(limiterWith(clock, { store }).observe(LOCATION, { intervalMs: 6_000 }, 429)).resolves.toBeUndefined();
     });
-
-    it('stops at once with ghl-daily-quota-exhausted once GHL reports no daily requests left', async () => {
-      const clock = fakeClock();
-      const limiter = limiterWith(clock, { dailyQuotaRetryAfterMs: 900_000 });
-      await limiter.observe(LOCATION, { remaining: 80, dailyRemaining: 0 });
-      await expect(limiter.acquire(LOCATION)).rejects.toMatchObject({
-        kind: 'transient',
-        reason: 'ghl-daily-quota-exhausted',
-        retryAfterMs: 900_000,
-      });
-      expect(clock.sleeps).toEqual([]);
-    });
-
-    it('tries GHL again once the daily-quota pause is over', async () => {
-      const clock = fakeClock();
-      const limiter = limiterWith(clock, { dailyQuotaRetryAfterMs: 900_000 });
-      await limiter.observe(LOCATION, { dailyRemaining: 0 });
-      clock.advance(900_000);
-      await expect(limiter.acquire(LOCATION)).resolves.toBeUndefined();
-    });
   });
 });
