@@ -53,6 +53,8 @@ export interface HarnessOptions {
   relatel?: RelatelClient;
   mapping?: MappingConfigInput;
   maxReceiveCount?: number;
+  /** Wraps the GHL client's fetch, e.g. to spoil an answer on its way back. */
+  wrapFetch?: (fetchFn: typeof fetch) => typeof fetch;
 }
 
 export interface DeliveryRound {
@@ -125,6 +127,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
     secretStore,
     lock: new InMemoryLock(clock.now),
     rateBudgetStore: new InMemoryRateBudgetStore(),
+    ...(options.wrapFetch && { fetch: options.wrapFetch(fetch) }),
     now: clock.now,
     sleep: clock.sleep,
   });
