@@ -169,6 +169,19 @@ export function outOfTime(what = 'GHL request'): SyncError {
   return transientError(`${what} not sent: the invocation is out of time`, { reason: GHL_OUT_OF_TIME_REASON });
 }
 
+/**
+ * The wait a failure names when the client held the request back instead of GHL failing it: the
+ * shared rate budget, a send time past the invocation's deadline, an open circuit, a spent daily
+ * quota. GHL applied nothing; the record should come back after `retryAfterMs` without counting
+ * as a failure of GHL or of the record. undefined for every other failure.
+ */
+export function ghlWaitOf(error: unknown): { reason: string; retryAfterMs: number } | undefined {
+  if (!isSyncError(error) || error.retryAfterMs === undefined || !WAIT_REASONS.has(error.reason)) return undefined;
+  return { reason: error.reason, retryAfterMs: error.retryAfterMs };
+}
+
+const WAIT_REASONS = new Set([GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, GHL_CIRCUIT_OPEN_REASON, GHL_DAILY_QUOTA_REASON]);
+
 const NEVER_SENT_REASONS = new Set([
   GHL_DAILY_QUOTA_REASON,
   GHL_RATE_BUDGET_WAIT_REASON,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { transientError } from '../../../lib/errors.js';
-import { describeGhlMessage, ghlErrorFromAnswer, ghlErrorFromFailure, mayHaveBeenApplied } from '../../../lib/ghl/errors.js';
+import { describeGhlMessage, ghlErrorFromAnswer, ghlErrorFromFailure, ghlWaitOf, mayHaveBeenApplied } from '../../../lib/ghl/errors.js';
 
 const operation = { method: 'PUT', path: '/contacts/c1' };
 const options = { dailyQuotaRetryAfterMs: 900_000 };
@@ -100,5 +100,25 @@ describe('whether GHL may have applied a failed request', () => {
     ['an invocation out of time', transientError('x', { reason: 'invocation-out-of-time' }), false],
   ])('%s', (_, error, expected) => {
     expect(mayHaveBeenApplied(error)).toBe(expected);
+  });
+});
+
+describe('the wait of a request the client held back', () => {
+  it.each([
+    ['ghl-rate-budget-wait', 25_000],
+    ['ghl-rate-wait-beyond-deadline', 8_000],
+    ['ghl-circuit-open', 30_000],
+    ['ghl-daily-quota-exhausted', 900_000],
+  ])('%s names its wait', (reason, retryAfterMs) => {
+    expect(ghlWaitOf(transientError('x', { reason, retryAfterMs }))).toEqual({ reason, retryAfterMs });
+  });
+
+  it.each([
+    ['a 429, which GHL answered', transientError('x', { reason: 'ghl-429', status: 429, retryAfterMs: 10_000 })],
+    ['a 503', transientError('x', { reason: 'ghl-503', status: 503 })],
+    ['an invocation out of time', transientError('x', { reason: 'invocation-out-of-time' })],
+    ['an unknown error', new Error('x')],
+  ])('%s is not a wait', (_, error) => {
+    expect(ghlWaitOf(error)).toBeUndefined();
   });
 });
