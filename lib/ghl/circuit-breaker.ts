@@ -51,8 +51,9 @@ export const DEFAULT_GHL_HEALTH_SETTINGS: Readonly<GhlHealthSettings> = Object.f
   failureThreshold: 5,
   failureWindowMs: 60_000,
   probeIntervalMs: 30_000,
-  // A probe is one request: at most the rate wait of an idle schedule (none) plus GHL's timeout (10 s).
-  probeLeaseMs: 60_000,
+  // A probe is one request: no rate wait (nothing reserves send times while the circuit is open)
+  // plus at most GHL's timeout (10 s). Others wait out the lease, so it is kept short.
+  probeLeaseMs: 15_000,
   dailyQuotaRetryAfterMs: 15 * 60_000,
 });
 

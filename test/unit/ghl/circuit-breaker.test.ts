@@ -199,6 +199,22 @@ async function failTimes(breaker: GhlCircuitBreaker, times: number) {
 }
 
 describe('GhlCircuitBreaker: one health state for every consumer', () => {
+  it('defaults to what docs/GHL-CLIENT.md promises: open after 5 failures within 60 s, probe every 30 s', () => {
+    expect(new GhlCircuitBreaker({ store: new InMemoryGhlHealthStore() }).settings).toEqual({
+      failureThreshold: 5,
+      failureWindowMs: 60_000,
+      probeIntervalMs: 30_000,
+      probeLeaseMs: 15_000,
+      dailyQuotaRetryAfterMs: 900_000,
+    });
+  });
+
+  it('refuses settings that would never let a request through or never probe', () => {
+    const store = new InMemoryGhlHealthStore();
+    expect(() => new GhlCircuitBreaker({ store, failureThreshold: 0 })).toThrow(RangeError);
+    expect(() => new GhlCircuitBreaker({ store, probeIntervalMs: 0 })).toThrow(RangeError);
+  });
+
   it('failures from several consumers together open it for all of them', async () => {
     const clock = fakeClock();
     const store = new InMemoryGhlHealthStore();
