@@ -45,7 +45,8 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): FieldIssue[] {
+/** zod issues as field paths and what was expected, never the values received. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): FieldIssue[] {
   return issues.map((issue) => ({ path: formatFieldPath([...prefix, ...issue.path]), problem: describeIssue(issue) }));
 }
 
