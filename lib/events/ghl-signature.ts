@@ -18,7 +18,7 @@
  * that passed, so such a rescue shows in the logs; to refuse legacy signatures altogether,
  * configure no RSA key.
  */
-import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../config.js';
 import { DEFAULT_GHL_REPLAY_WINDOW_SECONDS, GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM } from './ghl-keys.js';
 
@@ -149,6 +149,19 @@ function parseJson(bytes: Uint8Array): { value: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The signature header GHL would send for this body, made with a private key: for tests and
+ * the local `send` command, with a key pair generated for them (GHL's private keys are GHL's).
+ * An Ed25519 key gives `x-ghl-signature`, an RSA key `x-wh-signature`.
+ */
+export function signGhlPayload(rawBody: string | Uint8Array, privateKey: KeyObject | string): Record<string, string> {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  const data = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+  if (key.asymmetricKeyType === 'ed25519') return { [GHL_ED25519_SIGNATURE_HEADER]: sign(null, data, key).toString('base64') };
+  if (key.asymmetricKeyType === 'rsa') return { [GHL_RSA_SIGNATURE_HEADER]: sign('sha256', data, key).toString('base64') };
+  throw new TypeError('signGhlPayload needs an Ed25519 or RSA private key');
 }
 
 // ---------------------------------------------------------------------------------------------

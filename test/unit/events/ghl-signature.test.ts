@@ -1,6 +1,7 @@
+import * as crypto from 'node:crypto';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../lib/config.js';
 import { GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM } from '../../../lib/events/ghl-keys.js';
 import {
@@ -8,11 +9,18 @@ import {
   loadGhlWebhookKeys,
   parseGhlTimestamp,
   presentedWorkflowSecret,
+  signGhlPayload,
   verifyGhlSignature,
   verifyGhlWorkflowSecret,
   type GhlWebhookKeys,
   type VerifyGhlSignatureInput,
 } from '../../../lib/events/ghl-signature.js';
+
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:crypto')>();
+  return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
+});
+afterEach(() => vi.mocked(crypto.timingSafeEqual).mockClear());
 
 // Generated for the tests: GHL's private keys are GHL's.
 const ed = generateKeyPairSync('ed25519');
@@ -132,6 +140,22 @@ describe('verifyGhlSignature', () => {
   });
 });
 
+describe('signGhlPayload', () => {
+  it('signs with Ed25519 into x-ghl-signature and with RSA into x-wh-signature, as verify expects', () => {
+    const edHeaders = signGhlPayload(BODY, ed.privateKey);
+    expect(Object.keys(edHeaders)).toEqual(['x-ghl-signature']);
+    expect(verify({ ed25519Signature: edHeaders['x-ghl-signature'] })).toMatchObject({ valid: true, scheme: 'ed25519' });
+    const rsaHeaders = signGhlPayload(BODY, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    expect(Object.keys(rsaHeaders)).toEqual(['x-wh-signature']);
+    expect(verify({ rsaSignature: rsaHeaders['x-wh-signature'] })).toMatchObject({ valid: true, scheme: 'rsa-sha256' });
+  });
+
+  it('refuses other key types', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() => signGhlPayload(BODY, ec.privateKey)).toThrow(TypeError);
+  });
+});
+
 describe('checkGhlReplayWindow', () => {
   const NOW = Date.parse('2026-12-02T17:00:00.000Z');
 
@@ -205,6 +229,13 @@ describe('workflow secret', () => {
     ['the secret in another case', SECRET.toUpperCase()],
   ])('refuses %s', (_label, presented) => {
     expect(verifyGhlWorkflowSecret(presented, [SECRET])).toEqual({ valid: false, reason: 'mismatch' });
+  });
+
+  it('compares against every accepted secret, equal-length digests, whichever matches', () => {
+    expect(verifyGhlWorkflowSecret(SECRET, [SECRET, PREVIOUS])).toEqual({ valid: true });
+    const calls = vi.mocked(crypto.timingSafeEqual).mock.calls;
+    expect(calls).toHaveLength(2);
+    for (const [a, b] of calls) expect([(a as Buffer).length, (b as Buffer).length]).toEqual([32, 32]);
   });
 
   it('refuses a request without a secret', () => {
