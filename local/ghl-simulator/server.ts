@@ -5,9 +5,11 @@
  * headers and a trace id. Injected faults wrap all of it (faults.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { handleAdminRequest } from './admin.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { faultingApiHandler, gatewayErrorReply, listenSimulator, releaseSignal, type SimExchange, type SimReply } from '../simulator-kit/http.js';
+import { FaultSwitch } from '../simulator-kit/fault-switch.js';
+import { RequestLog, type SimCounters, type SimRequestRecord } from '../simulator-kit/request-log.js';
+import { handleAdminRequest } from '../simulator-kit/admin.js';
 import { systemClock, type SimulatorClock } from './clock.js';
 import {
   GhlError,
@@ -19,14 +21,14 @@ import {
   unauthorized,
   unprocessable,
 } from './errors.js';
-import { NO_FAULTS, checkFaults, decideFaults, type FaultDecision, type FaultKind, type FaultSettings } from './faults.js';
+import type { FaultDecision, FaultSettings } from './faults.js';
 import { ghlIdGenerator, seededRandom, type Random } from './random.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { matchRoute, type LocationSettings, type Route } from './routes.js';
 import { GHL_API_VERSIONS } from './spec.js';
 import { SimStore, type DuplicateField, type SimAppointment, type SimContact, type SimNote, type SimTask } from './store.js';
 import { isPlainObject, validateBody } from './validate.js';
-import { readBody, rejectUnknownKeys } from './io.js';
+import { rejectUnknownKeys } from './io.js';
 
 /** What a fresh simulator is configured with; the local stack points its GHL settings here. */
 export const GHL_SIMULATOR_DEFAULTS = {
@@ -62,26 +64,7 @@ export interface GhlSimulatorOptions {
   requestLogLimit?: number;
 }
 
-export interface SimRequestRecord {
-  seq: number;
-  at: string;
-  method: string;
-  /** Path without the query string (queries may carry e-mails or phone numbers). */
-  path: string;
-  /** Route operation, e.g. `contacts.create`; `unknown` when no route matched. */
-  operation: string;
-  /** 0 when no answer was given (an injected timeout). */
-  status: number;
-  durationMs: number;
-  faults: FaultKind[];
-}
-
-export interface SimCounters {
-  total: number;
-  byStatus: Record<string, number>;
-  byOperation: Record<string, number>;
-  byFault: Record<string, number>;
-}
+export type { SimCounters, SimRequestRecord } from '../simulator-kit/request-log.js';
 
 /** Read access to everything the simulator holds; every call returns a copy. */
 export interface GhlSimulatorState {
@@ -125,13 +108,6 @@ export interface GhlSimulator {
   stop(): Promise<void>;
 }
 
-interface Reply {
-  status: number;
-  json?: unknown;
-  html?: string;
-  headers?: Record<string, string>;
-}
-
 export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Promise<GhlSimulator> {
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? GHL_SIMULATOR_DEFAULTS.seed;
@@ -143,46 +119,18 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     allowDuplicates: options.allowDuplicates ?? false,
     duplicateMatchOrder: [...(options.duplicateMatchOrder ?? ['email', 'phone'])],
   };
-  rejectUnknownKeys(options.faults ?? {}, NO_FAULTS, 'fault');
-  const initialFaults = checkFaults({ ...NO_FAULTS, ...options.faults });
   rejectUnknownKeys(options.rateLimit ?? {}, DEFAULT_RATE_LIMIT, 'rate limit');
   const initialRateLimit: RateLimitSettings = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
   const logLimit = options.requestLogLimit ?? GHL_SIMULATOR_DEFAULTS.requestLogLimit;
 
-  let faults = initialFaults;
-  let faultRandom: Random = seededRandom(seed);
+  const faults = new FaultSwitch(options.faults ?? {}, seed);
   let idRandom: Random = seededRandom(seed ^ 0x5bd1e995);
   const store = new SimStore(ghlIdGenerator(() => idRandom()), () => clock.now());
   const limiter = new RateLimiter(initialRateLimit, () => clock.now());
-  let log: SimRequestRecord[] = [];
-  let counters = emptyCounters();
-  let seq = 0;
-  let releaseHeld: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    releaseHeld = resolve;
-  });
+  const log = new RequestLog(logLimit, () => clock.now());
+  const { released: stopped, release: releaseHeld } = releaseSignal();
 
-  function record(entry: Omit<SimRequestRecord, 'seq' | 'at'>): void {
-    seq += 1;
-    log.push({ seq, at: new Date(clock.now()).toISOString(), ...entry });
-    if (log.length > logLimit) log.splice(0, log.length - logLimit);
-    counters.total += 1;
-    bump(counters.byStatus, String(entry.status));
-    bump(counters.byOperation, entry.operation);
-    for (const fault of entry.faults) bump(counters.byFault, fault);
-  }
-
-  /** Never answers: holds the request until the client gives up, or drops the connection. */
-  async function withhold(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (faults.timeoutMode === 'hang') {
-      const clientGone = new Promise<void>((resolve) => res.once('close', () => resolve()));
-      await Promise.race([clientGone, clock.sleep(faults.hangMs), stopped]);
-    }
-    req.socket.destroy();
-  }
-
-  function apiReply(req: IncomingMessage, url: URL, rawBody: string, traceId: string, decision: FaultDecision): Reply {
-    if (decision.before === 'server-error') return serverErrorReply(decision.serverErrorStatus);
+  function apiReply(req: IncomingMessage, url: URL, rawBody: string, traceId: string, decision: FaultDecision): SimReply {
     // An edge 429 looks like a spent budget, whatever the counters say.
     if (decision.before === 'rate-limit') return { ...errorReply(tooManyRequests()), headers: { 'X-RateLimit-Remaining': '0' } };
     const matched = matchRoute(req.method ?? 'GET', url.pathname);
@@ -196,47 +144,27 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     return { status: answer.status, json: answer.body };
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const started = performance.now();
-    // Drawn on arrival, before any await, so the draws follow request order.
-    const decision = decideFaults(faults, faultRandom);
-    const rawBody = await readBody(req);
-    const method = req.method ?? 'GET';
-    const operation = matchRoute(method, url.pathname)?.route.operation ?? 'unknown';
-    const seen: FaultKind[] = [];
-    const finish = (status: number) =>
-      record({ method, path: url.pathname, operation, status, durationMs: performance.now() - started, faults: seen });
-
-    if (decision.slowMs > 0) {
-      seen.push('slow');
-      await clock.sleep(decision.slowMs);
-    }
-    if (decision.before) seen.push(decision.before);
-    if (decision.before === 'timeout') {
-      await withhold(req, res);
-      return finish(0);
-    }
-
-    const traceId = randomUUID();
-    let reply: Reply;
-    try {
-      reply = apiReply(req, url, rawBody, traceId, decision);
-    } catch (error) {
-      reply = errorReply(error instanceof GhlError ? error : internalServerError());
-    }
-
-    const appliedWrite = method !== 'GET' && reply.status < 300 && decision.before === undefined;
-    if (appliedWrite && decision.afterWrite) {
-      seen.push(decision.afterWrite);
-      if (decision.afterWrite === 'after-write-timeout') {
-        await withhold(req, res);
-        return finish(0);
-      }
-      reply = serverErrorReply(decision.serverErrorStatus);
-    }
-    send(res, reply, { ...limiter.headers(), 'X-Trace-Id': traceId, ...reply.headers }, traceId);
-    finish(reply.status);
-  }
+  const handleApi = faultingApiHandler({
+    clock,
+    log,
+    stopped,
+    faults,
+    exchange(req, url, rawBody): SimExchange {
+      const traceId = randomUUID();
+      return {
+        operation: matchRoute(req.method ?? 'GET', url.pathname)?.route.operation ?? 'unknown',
+        answer(decision) {
+          try {
+            return apiReply(req, url, rawBody, traceId, decision);
+          } catch (error) {
+            return errorReply(error instanceof GhlError ? error : internalServerError());
+          }
+        },
+        serverError: serverErrorReply,
+        send: (res, reply) => send(res, reply, { ...limiter.headers(), 'X-Trace-Id': traceId, ...reply.headers }, traceId),
+      };
+    },
+  });
 
   const state: GhlSimulatorState = {
     contacts: () => structuredClone([...store.contacts.values()]),
@@ -245,8 +173,8 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     notes: (contactId) => structuredClone([...store.notes.values()].filter((n) => contactId === undefined || n.contactId === contactId)),
     appointments: (contactId) =>
       structuredClone([...store.appointments.values()].filter((a) => contactId === undefined || a.contactId === contactId)),
-    requests: () => structuredClone(log),
-    counters: () => structuredClone(counters),
+    requests: () => log.requests(),
+    counters: () => log.counters(),
     snapshot: () => ({
       locationId: location.locationId,
       calendarIds: [...location.calendarIds],
@@ -256,18 +184,13 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
       appointments: state.appointments(),
       counters: state.counters(),
       rateLimit: { ...limiter.current, ...limiter.status() },
-      faults: structuredClone(faults),
+      faults: structuredClone(faults.current),
       seed,
     }),
   };
 
   const control = {
-    setFaults({ seed: newSeed, ...changes }: Partial<FaultSettings> & { seed?: number }): FaultSettings {
-      rejectUnknownKeys(changes, NO_FAULTS, 'fault');
-      faults = checkFaults({ ...faults, ...changes });
-      if (newSeed !== undefined) faultRandom = seededRandom(newSeed);
-      return structuredClone(faults);
-    },
+    setFaults: (changes: Partial<FaultSettings> & { seed?: number }) => faults.set(changes),
     setRateLimit: (changes: Partial<RateLimitSettings>) => limiter.configure(changes),
     seedContact(fields: Record<string, unknown>): SimContact {
       const contact = store.createContact(location.locationId, fields);
@@ -276,55 +199,31 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
     },
     reset(): void {
       store.clear();
-      faults = initialFaults;
-      faultRandom = seededRandom(seed);
+      faults.reset();
       idRandom = seededRandom(seed ^ 0x5bd1e995);
       limiter.configure(initialRateLimit);
       limiter.reset();
-      log = [];
-      counters = emptyCounters();
-      seq = 0;
+      log.clear();
     },
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://simulator');
-    const handled = url.pathname.startsWith('/__sim/')
-      ? handleAdminRequest(req, res, url, { state, ...control })
-      : handleApi(req, res, url);
-    handled.catch(() => {
-      if (!res.headersSent) send(res, errorReply(internalServerError()), {}, randomUUID());
-      else res.destroy();
-    });
+  const server = await listenSimulator({
+    host: options.host ?? GHL_SIMULATOR_DEFAULTS.host,
+    port: options.port ?? 0,
+    handle: (req, res, url) => (url.pathname.startsWith('/__sim/') ? handleAdminRequest(req, res, url, { state, ...control }) : handleApi(req, res, url)),
+    fallback: (res) => send(res, errorReply(internalServerError()), {}, randomUUID()),
+    release: releaseHeld,
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? GHL_SIMULATOR_DEFAULTS.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
-  let stopping: Promise<void> | undefined;
 
   return {
-    url: `http://${address}:${port}`,
-    port,
+    url: server.url,
+    port: server.port,
     locationId: location.locationId,
     calendarIds: location.calendarIds,
     tokens: [...tokens],
     state,
     ...control,
-    stop: () => {
-      // Idempotent: a test may stop it and its teardown stop it again.
-      stopping ??= new Promise<void>((resolve, reject) => {
-        releaseHeld();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return stopping;
-    },
+    stop: server.stop,
   };
 }
 
@@ -361,17 +260,17 @@ function checked(route: Route, body: Record<string, unknown>): Record<string, un
   return body;
 }
 
-function errorReply(error: GhlError): Reply {
+function errorReply(error: GhlError): SimReply {
   return { status: error.status, json: error.body };
 }
 
 /** 500 comes from GHL's services as JSON; 502-504 come from the gateway in front, as HTML. */
-function serverErrorReply(status: number): Reply {
+function serverErrorReply(status: number): SimReply {
   if (status === 500) return errorReply(internalServerError());
-  return { status, html: `<html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>` };
+  return gatewayErrorReply(status);
 }
 
-function send(res: ServerResponse, reply: Reply, headers: Record<string, string>, traceId: string): void {
+function send(res: ServerResponse, reply: SimReply, headers: Record<string, string>, traceId: string): void {
   if (res.destroyed) return;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (reply.html !== undefined) {
@@ -381,12 +280,4 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
   // Error bodies carry the traceId, as GHL's do, so a client can log it with the failure.
   const json = reply.status >= 400 && isPlainObject(reply.json) ? { ...reply.json, traceId } : reply.json;
   res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(json));
-}
-
-function emptyCounters(): SimCounters {
-  return { total: 0, byStatus: {}, byOperation: {}, byFault: {} };
-}
-
-function bump(counts: Record<string, number>, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1;
 }

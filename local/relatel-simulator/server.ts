@@ -3,20 +3,21 @@
  * what is around it: a route must exist, then bearer auth (401), then the throttle (429 with
  * Retry-After), then the handler (400, 404, 422). Injected faults wrap all of it, drawn exactly as
  * the GHL simulator draws them (../ghl-simulator/faults.ts): 5xx, 429, no answer, slow answers,
- * and writes applied but answered 5xx or not at all. Controls are under `/__sim/` (admin.ts).
+ * and writes applied but answered 5xx or not at all. Controls are under `/__sim/`, as the GHL
+ * simulator's (../simulator-kit/admin.ts).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type SimulatorClock } from '../ghl-simulator/clock.js';
-import { NO_FAULTS, checkFaults, decideFaults, type FaultDecision, type FaultKind, type FaultSettings } from '../ghl-simulator/faults.js';
-import { readBody, rejectUnknownKeys } from '../ghl-simulator/io.js';
-import { seededRandom, type Random } from '../ghl-simulator/random.js';
-import type { SimCounters, SimRequestRecord } from '../ghl-simulator/server.js';
-import { handleRelatelAdminRequest } from './admin.js';
+import type { FaultDecision, FaultSettings } from '../ghl-simulator/faults.js';
+import { rejectUnknownKeys } from '../ghl-simulator/io.js';
+import { handleAdminRequest } from '../simulator-kit/admin.js';
+import { faultingApiHandler, gatewayErrorReply, listenSimulator, releaseSignal, type SimReply } from '../simulator-kit/http.js';
+import { FaultSwitch } from '../simulator-kit/fault-switch.js';
+import { RequestLog, type SimCounters, type SimRequestRecord } from '../simulator-kit/request-log.js';
 import { checkFields, handleContactRoute, matchContactRoute, type Answer } from './contacts.js';
 import { RelatelApiError, internalServerError, notFound, tooManyRequests, unauthorized } from './errors.js';
 import { NO_RATE_LIMIT, Throttle, type RelatelRateLimitSettings } from './rate-limit.js';
-import { RelatelStore, type RelatelSimContact } from './store.js';
+import { RelatelStore, type ContactFields, type RelatelSimContact } from './store.js';
 
 /** What a fresh simulator is configured with; the local stack points its Relatel settings here. */
 export const RELATEL_SIMULATOR_DEFAULTS = {
@@ -88,56 +89,21 @@ export interface RelatelSimulator {
   stop(): Promise<void>;
 }
 
-interface Reply {
-  status: number;
-  json?: unknown;
-  html?: string;
-  headers?: Record<string, string>;
-}
-
 export async function startRelatelSimulator(options: RelatelSimulatorOptions = {}): Promise<RelatelSimulator> {
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? RELATEL_SIMULATOR_DEFAULTS.seed;
   const tokens = new Set(options.tokens ?? [RELATEL_SIMULATOR_DEFAULTS.token]);
-  rejectUnknownKeys(options.faults ?? {}, NO_FAULTS, 'fault');
-  const initialFaults = checkFaults({ ...NO_FAULTS, ...options.faults });
   rejectUnknownKeys(options.rateLimit ?? {}, NO_RATE_LIMIT, 'rate limit');
   const initialRateLimit: RelatelRateLimitSettings = { ...NO_RATE_LIMIT, ...options.rateLimit };
   const logLimit = options.requestLogLimit ?? RELATEL_SIMULATOR_DEFAULTS.requestLogLimit;
 
-  let faults = initialFaults;
-  let faultRandom: Random = seededRandom(seed);
+  const faults = new FaultSwitch(options.faults ?? {}, seed);
   const store = new RelatelStore(options.firstId ?? RELATEL_SIMULATOR_DEFAULTS.firstId);
   const throttle = new Throttle(initialRateLimit, () => clock.now());
-  let log: SimRequestRecord[] = [];
-  let counters = emptyCounters();
-  let seq = 0;
-  let releaseHeld: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    releaseHeld = resolve;
-  });
+  const log = new RequestLog(logLimit, () => clock.now());
+  const { released: stopped, release: releaseHeld } = releaseSignal();
 
-  function record(entry: Omit<SimRequestRecord, 'seq' | 'at'>): void {
-    seq += 1;
-    log.push({ seq, at: new Date(clock.now()).toISOString(), ...entry });
-    if (log.length > logLimit) log.splice(0, log.length - logLimit);
-    counters.total += 1;
-    bump(counters.byStatus, String(entry.status));
-    bump(counters.byOperation, entry.operation);
-    for (const fault of entry.faults) bump(counters.byFault, fault);
-  }
-
-  /** Never answers: holds the request until the client gives up, or drops the connection. */
-  async function withhold(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (faults.timeoutMode === 'hang') {
-      const clientGone = new Promise<void>((resolve) => res.once('close', () => resolve()));
-      await Promise.race([clientGone, clock.sleep(faults.hangMs), stopped]);
-    }
-    req.socket.destroy();
-  }
-
-  function apiReply(req: IncomingMessage, url: URL, rawBody: string, decision: FaultDecision): Reply {
-    if (decision.before === 'server-error') return serverErrorReply(decision.serverErrorStatus);
+  function apiReply(req: IncomingMessage, url: URL, rawBody: string, decision: FaultDecision): SimReply {
     if (decision.before === 'rate-limit') throw tooManyRequests(Math.ceil(throttle.current.intervalMs / 1000));
     const route = matchContactRoute(req.method ?? 'GET', url.pathname, url.searchParams);
     if (!route) throw notFound();
@@ -147,118 +113,78 @@ export async function startRelatelSimulator(options: RelatelSimulatorOptions = {
     return answerReply(handleContactRoute(route, url.searchParams, rawBody, store));
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const started = performance.now();
-    // Drawn on arrival, before any await, so the draws follow request order.
-    const decision = decideFaults(faults, faultRandom);
-    const rawBody = await readBody(req);
-    const method = req.method ?? 'GET';
-    const operation = matchContactRoute(method, url.pathname, url.searchParams)?.operation ?? 'unknown';
-    const seen: FaultKind[] = [];
-    // The path only: a query may carry a phone number.
-    const finish = (status: number) => record({ method, path: url.pathname, operation, status, durationMs: performance.now() - started, faults: seen });
-
-    if (decision.slowMs > 0) {
-      seen.push('slow');
-      await clock.sleep(decision.slowMs);
-    }
-    if (decision.before) seen.push(decision.before);
-    if (decision.before === 'timeout') {
-      await withhold(req, res);
-      return finish(0);
-    }
-
-    let reply: Reply;
-    try {
-      reply = apiReply(req, url, rawBody, decision);
-    } catch (error) {
-      reply = errorReply(error instanceof RelatelApiError ? error : internalServerError());
-    }
-
-    const appliedWrite = method !== 'GET' && reply.status < 300 && decision.before === undefined;
-    if (appliedWrite && decision.afterWrite) {
-      seen.push(decision.afterWrite);
-      if (decision.afterWrite === 'after-write-timeout') {
-        await withhold(req, res);
-        return finish(0);
-      }
-      reply = serverErrorReply(decision.serverErrorStatus);
-    }
-    send(res, reply);
-    finish(reply.status);
-  }
+  const handleApi = faultingApiHandler({
+    clock,
+    log,
+    stopped,
+    faults,
+    exchange: (req, url, rawBody) => ({
+      operation: matchContactRoute(req.method ?? 'GET', url.pathname, url.searchParams)?.operation ?? 'unknown',
+      answer(decision) {
+        try {
+          return apiReply(req, url, rawBody, decision);
+        } catch (error) {
+          return errorReply(error instanceof RelatelApiError ? error : internalServerError());
+        }
+      },
+      serverError: serverErrorReply,
+      send,
+    }),
+  });
 
   const state: RelatelSimulatorState = {
     contacts: () => structuredClone([...store.contacts.values()].sort((a, b) => a.id - b.id)),
     contact: (id) => structuredClone(store.contacts.get(id)),
-    requests: () => structuredClone(log),
-    counters: () => structuredClone(counters),
-    snapshot: () => ({ contacts: state.contacts(), counters: state.counters(), rateLimit: throttle.current, faults: structuredClone(faults), seed }),
+    requests: () => log.requests(),
+    counters: () => log.counters(),
+    snapshot: () => ({ contacts: state.contacts(), counters: state.counters(), rateLimit: throttle.current, faults: structuredClone(faults.current), seed }),
   };
 
   const control = {
-    setFaults({ seed: newSeed, ...changes }: Partial<FaultSettings> & { seed?: number }): FaultSettings {
-      rejectUnknownKeys(changes, NO_FAULTS, 'fault');
-      faults = checkFaults({ ...faults, ...changes });
-      if (newSeed !== undefined) faultRandom = seededRandom(newSeed);
-      return structuredClone(faults);
-    },
+    setFaults: (changes: Partial<FaultSettings> & { seed?: number }) => faults.set(changes),
     setRateLimit: (changes: Partial<RelatelRateLimitSettings>) => throttle.configure(changes),
     seedContact({ id, ...fields }: RelatelSeedContact): RelatelSimContact {
       if (id !== undefined && !(Number.isInteger(id) && id > 0)) throw new RangeError('seeded contact id must be a positive integer');
       if (id !== undefined && store.contacts.has(id)) throw new RangeError(`a contact with id ${id} exists already`);
-      const checked = checkFields(fields as Record<string, unknown>, { creating: true }) as RelatelSeedContact;
-      return structuredClone(store.create(checked, id));
+      return structuredClone(store.create(seedFields(fields), id));
     },
     reset(): void {
       store.clear();
-      faults = initialFaults;
-      faultRandom = seededRandom(seed);
+      faults.reset();
       throttle.configure(initialRateLimit);
       throttle.reset();
-      log = [];
-      counters = emptyCounters();
-      seq = 0;
+      log.clear();
     },
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://simulator');
-    const handled = url.pathname.startsWith('/__sim/') ? handleRelatelAdminRequest(req, res, url, { state, ...control }) : handleApi(req, res, url);
-    handled.catch(() => {
-      if (!res.headersSent) send(res, errorReply(internalServerError()));
-      else res.destroy();
-    });
+  const server = await listenSimulator({
+    host: options.host ?? RELATEL_SIMULATOR_DEFAULTS.host,
+    port: options.port ?? 0,
+    handle: (req, res, url) => (url.pathname.startsWith('/__sim/') ? handleAdminRequest(req, res, url, { state, ...control }) : handleApi(req, res, url)),
+    fallback: (res) => send(res, errorReply(internalServerError())),
+    release: releaseHeld,
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? RELATEL_SIMULATOR_DEFAULTS.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
-  let stopping: Promise<void> | undefined;
-  const url = `http://${address}:${port}`;
 
   return {
-    url,
-    apiBaseUrl: `${url}/api/v2`,
-    port,
+    url: server.url,
+    apiBaseUrl: `${server.url}/api/v2`,
+    port: server.port,
     tokens: [...tokens],
     state,
     ...control,
-    stop: () => {
-      // Idempotent: a test may stop it and its teardown stop it again.
-      stopping ??= new Promise<void>((resolve, reject) => {
-        releaseHeld();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return stopping;
-    },
+    stop: server.stop,
   };
+}
+
+/** A seeded contact is checked as the API checks a created one; what is wrong is named by field. */
+function seedFields(fields: Omit<RelatelSeedContact, 'id'>): ContactFields & { name: string } {
+  try {
+    return checkFields(fields as Record<string, unknown>, { creating: true }) as ContactFields & { name: string };
+  } catch (error) {
+    const errors = error instanceof RelatelApiError ? (error.body['errors'] as Record<string, string[]> | undefined) : undefined;
+    if (!errors) throw error;
+    throw new RangeError(`invalid seeded contact: ${Object.entries(errors).map(([field, messages]) => `${field} ${messages.join(', ')}`).join('; ')}`);
+  }
 }
 
 function authenticate(req: IncomingMessage, tokens: ReadonlySet<string>): void {
@@ -266,21 +192,21 @@ function authenticate(req: IncomingMessage, tokens: ReadonlySet<string>): void {
   if (!match || !tokens.has(match[1] as string)) throw unauthorized();
 }
 
-function answerReply(answer: Answer): Reply {
+function answerReply(answer: Answer): SimReply {
   return { status: answer.status, ...(answer.body !== undefined && { json: answer.body }) };
 }
 
-function errorReply(error: RelatelApiError): Reply {
+function errorReply(error: RelatelApiError): SimReply {
   return { status: error.status, json: error.body, headers: error.headers };
 }
 
 /** 500 comes from the application as JSON; 502-504 from the proxy in front, as HTML. */
-function serverErrorReply(status: number): Reply {
+function serverErrorReply(status: number): SimReply {
   if (status === 500) return errorReply(internalServerError());
-  return { status, html: `<html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>` };
+  return gatewayErrorReply(status);
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res: ServerResponse, reply: SimReply): void {
   if (res.destroyed) return;
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.html !== undefined) {
@@ -290,12 +216,4 @@ function send(res: ServerResponse, reply: Reply): void {
   } else {
     res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(reply.json));
   }
-}
-
-function emptyCounters(): SimCounters {
-  return { total: 0, byStatus: {}, byOperation: {}, byFault: {} };
-}
-
-function bump(counts: Record<string, number>, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1;
 }

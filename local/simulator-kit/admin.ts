@@ -1,6 +1,7 @@
 /**
- * The simulator's control endpoints under /__sim/, for `npm run status` and for tests or tools in
- * another process. They need no token and never count against the rate limit or draw faults.
+ * The simulators' control endpoints under /__sim/ (the GHL and the Relatel simulator have the
+ * same), for `npm run status` and for tests or tools in another process. They need no token and
+ * never count against the rate limit or draw faults.
  *
  *   GET  /__sim/state        snapshot: records, counters, rate-limit budget, fault settings
  *   GET  /__sim/requests     the request log
@@ -10,19 +11,26 @@
  *   POST /__sim/reset        back to the initial state and settings
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultSettings } from './faults.js';
-import type { RateLimitSettings } from './rate-limit.js';
-import type { GhlSimulator } from './server.js';
-import { readBody } from './io.js';
-import { isPlainObject } from './validate.js';
+import type { FaultSettings } from '../ghl-simulator/faults.js';
+import { readBody } from '../ghl-simulator/io.js';
+import { isPlainObject } from '../ghl-simulator/validate.js';
+import type { SimRequestRecord } from './request-log.js';
 
-type AdminControl = Pick<GhlSimulator, 'state' | 'setFaults' | 'setRateLimit' | 'seedContact' | 'reset'>;
+/** What a simulator offers its controls; the seeded record and the rate-limit settings are its own. */
+export interface AdminControl<Seed = Record<string, unknown>> {
+  state: { snapshot(): unknown; requests(): SimRequestRecord[] };
+  setFaults(changes: Partial<FaultSettings> & { seed?: number }): FaultSettings;
+  setRateLimit(changes: Record<string, unknown>): unknown;
+  /** Fields as the simulator takes them (the body of `POST /__sim/contacts`, checked by the simulator). */
+  seedContact(fields: Seed): unknown;
+  reset(): void;
+}
 
-export async function handleAdminRequest(
+export async function handleAdminRequest<Seed>(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  sim: AdminControl,
+  sim: AdminControl<Seed>,
 ): Promise<void> {
   const rawBody = await readBody(req);
   const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/$/, '')}`;
@@ -35,9 +43,9 @@ export async function handleAdminRequest(
       case 'POST /__sim/faults':
         return reply(res, 200, { faults: sim.setFaults(jsonObject(rawBody) as Partial<FaultSettings>) });
       case 'POST /__sim/rate-limit':
-        return reply(res, 200, { rateLimit: sim.setRateLimit(jsonObject(rawBody) as Partial<RateLimitSettings>) });
+        return reply(res, 200, { rateLimit: sim.setRateLimit(jsonObject(rawBody)) });
       case 'POST /__sim/contacts':
-        return reply(res, 201, { contact: sim.seedContact(jsonObject(rawBody)) });
+        return reply(res, 201, { contact: sim.seedContact(jsonObject(rawBody) as Seed) });
       case 'POST /__sim/reset':
         sim.reset();
         return reply(res, 200, { reset: true });
