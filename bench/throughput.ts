@@ -196,6 +196,7 @@ export async function runStackBench(
       GHL_TOKEN: outside.ghl.token,
       GHL_LOCATION_ID: outside.ghl.locationId,
       GHL_CALENDAR_ID: outside.ghl.calendarId,
+      RELATEL_SIMULATOR_PORT: '0',
       RELATEL_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
     });
     const processed: ProcessedEvent[] = [];

@@ -1,7 +1,8 @@
 /**
  * The local stack's settings, from the environment (docs/LOCAL-STACK.md lists them): where the
  * webhook listens, which GHL to write to (the simulator unless a real sub-account is named),
- * the webhook signing secret and, optionally, a Relatel API token for hydration. `npm start`,
+ * the webhook signing secret, and which Relatel API the consumers read from (the Relatel
+ * simulator unless a real one is named). `npm start`,
  * `npm run send` and `npm run status` all read them here, so they agree on ports and secrets.
  */
 import * as z from 'zod/mini';
@@ -10,6 +11,7 @@ import { DEFAULT_DYNAMODB_PORT, DEFAULT_SQS_PORT } from './aws/local-aws.js';
 
 export const DEFAULT_WEBHOOK_PORT = 3000;
 export const DEFAULT_SIMULATOR_PORT = 4010;
+export const DEFAULT_RELATEL_SIMULATOR_PORT = 4020;
 export const DEFAULT_WEBHOOK_SECRET = 'local-dev-secret';
 export const WEBHOOK_PATH = '/webhooks/relatel';
 
@@ -28,17 +30,22 @@ export const localStackSettingsSchema = z.object({
   /** The calendar appointments are booked in; the simulator's own when unset. */
   GHL_CALENDAR_ID: z.optional(nonEmpty()),
   RELATEL_WEBHOOK_SECRET: z._default(nonEmpty(), DEFAULT_WEBHOOK_SECRET),
+  /** A real Relatel API: both set, or neither (then the Relatel simulator runs). */
   RELATEL_API_BASE_URL: z.optional(z.url()),
-  /** For hydrating events that carry only a contact id; without it such events are parked. */
+  /** A token of that Relatel account, for hydrating events that carry only a contact id. */
   RELATEL_API_TOKEN: z.optional(nonEmpty()),
   LOCAL_SQS_PORT: port(DEFAULT_SQS_PORT),
   LOCAL_DYNAMODB_PORT: port(DEFAULT_DYNAMODB_PORT),
   GHL_SIMULATOR_PORT: port(DEFAULT_SIMULATOR_PORT),
+  RELATEL_SIMULATOR_PORT: port(DEFAULT_RELATEL_SIMULATOR_PORT),
 });
 
 export type GhlTarget =
   | { kind: 'simulator'; port: number; calendarId?: string }
   | { kind: 'real'; baseUrl: string; token: string; locationId: string; calendarId?: string };
+
+/** Where the consumers read Relatel contacts; `off` (tests only) runs without a Relatel API, as a deployment without a token. */
+export type RelatelTarget = { kind: 'simulator'; port: number } | { kind: 'real'; baseUrl: string; token: string } | { kind: 'off' };
 
 export interface LocalSettings {
   webhookPort: number;
@@ -46,7 +53,7 @@ export interface LocalSettings {
   dynamoPort: number;
   ghl: GhlTarget;
   webhookSecret: string;
-  relatel?: { token: string; baseUrl?: string };
+  relatel: RelatelTarget;
 }
 
 /** Reads and checks the settings; a ConfigError names what is missing or malformed (never a value). */
@@ -60,10 +67,20 @@ export function loadLocalSettings(env: Record<string, string | undefined> = proc
     dynamoPort: raw.LOCAL_DYNAMODB_PORT,
     ghl: ghlTargetOf(raw),
     webhookSecret: raw.RELATEL_WEBHOOK_SECRET,
-    ...(raw.RELATEL_API_TOKEN !== undefined && {
-      relatel: { token: raw.RELATEL_API_TOKEN, ...(raw.RELATEL_API_BASE_URL !== undefined && { baseUrl: raw.RELATEL_API_BASE_URL }) },
-    }),
+    relatel: relatelTargetOf(raw),
   };
+}
+
+function relatelTargetOf(raw: z.infer<typeof localStackSettingsSchema>): RelatelTarget {
+  const { RELATEL_API_BASE_URL: baseUrl, RELATEL_API_TOKEN: token } = raw;
+  if (baseUrl === undefined && token === undefined) return { kind: 'simulator', port: raw.RELATEL_SIMULATOR_PORT };
+  if (baseUrl !== undefined && token !== undefined) return { kind: 'real', baseUrl, token };
+  // One without the other would silently send a real token to the simulator, or no token to Relatel.
+  const missing =
+    baseUrl === undefined
+      ? '  RELATEL_API_BASE_URL: is required with RELATEL_API_TOKEN (e.g. https://app.relatel.dk/api/v2)'
+      : '  RELATEL_API_TOKEN: is required with RELATEL_API_BASE_URL (a Relatel API token of that account)';
+  throw new ConfigError(`Invalid configuration:\n${missing}\n  Unset RELATEL_API_BASE_URL and RELATEL_API_TOKEN to use the Relatel simulator instead.`);
 }
 
 function ghlTargetOf(raw: z.infer<typeof localStackSettingsSchema>): GhlTarget {

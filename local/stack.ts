@@ -1,6 +1,7 @@
 /**
  * The whole sync on one machine: local SQS and DynamoDB with the CDK stack's queues and table,
- * the GHL simulator (or a real GHL sub-account), the real webhook handler behind a local HTTP
+ * the GHL simulator (or a real GHL sub-account), the Relatel simulator (or a real Relatel API)
+ * for the consumers' reads from Relatel, the real webhook handler behind a local HTTP
  * API, and one Lambda-like SQS poller per real consumer. `npm start` and the end-to-end tests
  * both run it, so what the tests prove is what a newcomer runs.
  *
@@ -31,6 +32,7 @@ import { DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './aws/resources.js';
 import type { LocalSettings } from './config.js';
 import { WEBHOOK_PATH } from './config.js';
 import { GHL_SIMULATOR_DEFAULTS, startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from './ghl-simulator/index.js';
+import { RELATEL_SIMULATOR_DEFAULTS, startRelatelSimulator, type RelatelSimulator, type RelatelSimulatorOptions } from './relatel-simulator/index.js';
 import { startHttpApi, startSqsEventSource, type HttpApi, type SqsEventSource, type SqsEventSourceStats } from './lambda/index.js';
 
 type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -60,6 +62,8 @@ export interface LocalStackOptions {
   pollers?: { batchSize?: number; waitTimeSeconds?: number; concurrency?: number };
   /** Simulator settings (rate limit, faults, seed); ignored with a real GHL. */
   simulator?: Omit<GhlSimulatorOptions, 'host' | 'port' | 'tokens' | 'locationId'>;
+  /** Relatel simulator settings (faults, rate limit, seed, first id); ignored with a real Relatel API. */
+  relatelSimulator?: Omit<RelatelSimulatorOptions, 'host' | 'port' | 'tokens'>;
   /** Further handler settings, as infra/ would set them (e.g. GHL_REQUEST_TIMEOUT_MS, MAPPING_CONFIG). */
   handlerEnv?: Record<string, string>;
   /** Backoff between SQS redeliveries of a failed record (tests shorten it). */
@@ -99,6 +103,10 @@ export interface LocalStack {
   /** The simulator, unless a real GHL is configured. */
   readonly simulator?: GhlSimulator;
   readonly ghlBaseUrl: string;
+  /** The Relatel simulator, unless a real Relatel API is configured (or Relatel is off). */
+  readonly relatelSimulator?: RelatelSimulator;
+  /** The Relatel API the consumers read from (RELATEL_API_BASE_URL); absent when Relatel is off. */
+  readonly relatelApiBaseUrl?: string;
   readonly secretsFile: string;
   /** The environment the handlers were configured from (no secret values: those are in the file). */
   readonly handlerEnv: Readonly<Record<string, string>>;
@@ -128,7 +136,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ghl = await startGhl(settings, options.simulator);
     if (ghl.simulator) cleanups.push(() => ghl.simulator?.stop());
 
-    const secretsFile = writeSecretsFile(options.stateDir ?? DEFAULT_STATE_DIR, settings, ghl);
+    const relatel = await startRelatel(settings, options.relatelSimulator);
+    if (relatel?.simulator) cleanups.push(() => relatel.simulator?.stop());
+
+    const secretsFile = writeSecretsFile(options.stateDir ?? DEFAULT_STATE_DIR, settings, ghl, relatel);
     cleanups.push(() => rmSync(secretsFile, { force: true }));
 
     const handlerEnv: Record<string, string> = {
@@ -139,8 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [CONSUMER_ENV.ghlBaseUrl]: ghl.baseUrl,
       [CONSUMER_ENV.maxReceiveCount]: String(maxReceiveCount),
       ...(ghl.calendarId !== undefined && { [CONSUMER_ENV.ghlCalendarId]: ghl.calendarId }),
-      ...(settings.relatel && { [CONSUMER_ENV.relatelSecretId]: LOCAL_SECRET_IDS.relatel }),
-      ...(settings.relatel?.baseUrl !== undefined && { [CONSUMER_ENV.relatelApiBaseUrl]: settings.relatel.baseUrl }),
+      ...(relatel && { [CONSUMER_ENV.relatelSecretId]: LOCAL_SECRET_IDS.relatel, [CONSUMER_ENV.relatelApiBaseUrl]: relatel.baseUrl }),
       ...options.handlerEnv,
     };
     const secrets = new FileSecretStore(secretsFile);
@@ -258,6 +268,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       aws,
       ...(ghl.simulator && { simulator: ghl.simulator }),
       ghlBaseUrl: ghl.baseUrl,
+      ...(relatel?.simulator && { relatelSimulator: relatel.simulator }),
+      ...(relatel && { relatelApiBaseUrl: relatel.baseUrl }),
       secretsFile,
       handlerEnv,
       consumers,
@@ -286,12 +298,7 @@ async function startGhl(settings: LocalSettings, simulatorOptions: LocalStackOpt
     ...simulatorOptions,
     port: target.port,
     ...(target.calendarId !== undefined && { calendarIds: [target.calendarId] }),
-  }).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${target.port} is already in use, so the GHL simulator cannot start. Stop what listens there (lsof -i :${target.port}) or set GHL_SIMULATOR_PORT.`);
-    }
-    throw error;
-  });
+  }).catch(explainPortInUse(target.port, 'the GHL simulator', 'GHL_SIMULATOR_PORT'));
   return {
     baseUrl: simulator.url,
     token: simulator.tokens[0] ?? GHL_SIMULATOR_DEFAULTS.token,
@@ -301,14 +308,39 @@ async function startGhl(settings: LocalSettings, simulatorOptions: LocalStackOpt
   };
 }
 
+interface RelatelEndpoint {
+  baseUrl: string;
+  token: string;
+  simulator?: RelatelSimulator;
+}
+
+async function startRelatel(settings: LocalSettings, simulatorOptions: LocalStackOptions['relatelSimulator']): Promise<RelatelEndpoint | undefined> {
+  const target = settings.relatel;
+  if (target.kind === 'off') return undefined;
+  if (target.kind === 'real') return target;
+  const simulator = await startRelatelSimulator({ ...simulatorOptions, port: target.port }).catch(
+    explainPortInUse(target.port, 'the Relatel simulator', 'RELATEL_SIMULATOR_PORT'),
+  );
+  return { baseUrl: simulator.apiBaseUrl, token: simulator.tokens[0] ?? RELATEL_SIMULATOR_DEFAULTS.token, simulator };
+}
+
+function explainPortInUse(port: number, server: string, variable: string): (error: unknown) => never {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${port} is already in use, so ${server} cannot start. Stop what listens there (lsof -i :${port}) or set ${variable}.`);
+    }
+    throw error;
+  };
+}
+
 /** The secrets the handlers read through FileSecretStore: owner-only, removed on stop. */
-function writeSecretsFile(stateDir: string, settings: LocalSettings, ghl: GhlEndpoint): string {
+function writeSecretsFile(stateDir: string, settings: LocalSettings, ghl: GhlEndpoint, relatel: RelatelEndpoint | undefined): string {
   mkdirSync(stateDir, { recursive: true });
   const file = join(stateDir, 'secrets.json');
   const values: Record<string, unknown> = {
     [LOCAL_SECRET_IDS.webhook]: settings.webhookSecret,
     [LOCAL_SECRET_IDS.ghl]: { type: 'pit', token: ghl.token, locationId: ghl.locationId },
-    ...(settings.relatel && { [LOCAL_SECRET_IDS.relatel]: settings.relatel.token }),
+    ...(relatel && { [LOCAL_SECRET_IDS.relatel]: relatel.token }),
   };
   writeFileSync(file, JSON.stringify(values, null, 2), { mode: 0o600 });
   return file;
@@ -350,6 +382,12 @@ function describeStack(stack: LocalStack, settings: LocalSettings): string[] {
     `DynamoDB          ${stack.aws.dynamodb.endpoint}  table ${stack.aws.tableName}`,
     `Consumers         ${ENTITIES.length} pollers (one per entity)`,
     `Secrets file      ${stack.secretsFile}`,
-    settings.relatel ? 'Relatel API       hydration on (RELATEL_API_TOKEN)' : 'Relatel API       hydration off (set RELATEL_API_TOKEN for id-only events)',
+    relatelLine(stack),
   ];
+}
+
+function relatelLine(stack: LocalStack): string {
+  if (stack.relatelSimulator) return `Relatel simulator ${stack.relatelSimulator.apiBaseUrl}  (state: ${stack.relatelSimulator.url}/__sim/state)`;
+  if (stack.relatelApiBaseUrl !== undefined) return `Relatel (real)    ${stack.relatelApiBaseUrl}`;
+  return 'Relatel API       off: events that carry only a contact id are parked';
 }

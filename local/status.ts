@@ -1,7 +1,8 @@
 /**
  * `npm run status`: what the running local stack holds, read from its fixed local ports (so it
  * works from another terminal): per entity the queue depth, messages in flight, DLQ depth and
- * the records the sync state knows in GHL, plus the GHL simulator's record counts when it runs.
+ * the records the sync state knows in GHL, plus the GHL and Relatel simulators' record counts
+ * when they run.
  * `readLocalStatus` is also how the end-to-end tests wait for the stack to drain.
  */
 import { resolve } from 'node:path';
@@ -35,9 +36,15 @@ export interface SimulatorCounts {
   requests: number;
 }
 
+export interface RelatelSimulatorCounts {
+  contacts: number;
+  requests: number;
+}
+
 export interface LocalStatus {
   entities: Record<Entity, EntityStatus>;
   simulator?: SimulatorCounts;
+  relatelSimulator?: RelatelSimulatorCounts;
 }
 
 export interface StatusEndpoints {
@@ -45,6 +52,8 @@ export interface StatusEndpoints {
   dynamoEndpoint: string;
   /** The simulator's base URL; absent or unreachable leaves `simulator` out. */
   simulatorUrl?: string;
+  /** The Relatel simulator's root URL (not its /api/v2); absent or unreachable leaves `relatelSimulator` out. */
+  relatelSimulatorUrl?: string;
   tableName?: string;
 }
 
@@ -63,10 +72,14 @@ export async function readLocalStatus(endpoints: StatusEndpoints): Promise<Local
         return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight, ...records };
       }),
     );
-    const simulator = endpoints.simulatorUrl === undefined ? undefined : await simulatorCounts(endpoints.simulatorUrl);
+    const [simulator, relatelSimulator] = await Promise.all([
+      endpoints.simulatorUrl === undefined ? undefined : simulatorCounts(endpoints.simulatorUrl),
+      endpoints.relatelSimulatorUrl === undefined ? undefined : relatelSimulatorCounts(endpoints.relatelSimulatorUrl),
+    ]);
     return {
       entities: Object.fromEntries(ENTITIES.map((entity, i) => [entity, rows[i]])) as Record<Entity, EntityStatus>,
       ...(simulator && { simulator }),
+      ...(relatelSimulator && { relatelSimulator }),
     };
   } finally {
     sqs.destroy();
@@ -101,17 +114,28 @@ async function countStates(states: DynamoSyncStateStore, entity: Entity): Promis
 }
 
 async function simulatorCounts(url: string): Promise<SimulatorCounts | undefined> {
-  try {
-    const response = await fetch(`${url}/__sim/state`, { signal: AbortSignal.timeout(2_000) });
-    if (!response.ok) return undefined;
-    const snapshot = (await response.json()) as { contacts: unknown[]; tasks: unknown[]; notes: unknown[]; appointments: unknown[]; counters: { total: number } };
-    return {
+  const snapshot = await simulatorSnapshot<{ contacts: unknown[]; tasks: unknown[]; notes: unknown[]; appointments: unknown[]; counters: { total: number } }>(url);
+  return (
+    snapshot && {
       contacts: snapshot.contacts.length,
       tasks: snapshot.tasks.length,
       notes: snapshot.notes.length,
       appointments: snapshot.appointments.length,
       requests: snapshot.counters.total,
-    };
+    }
+  );
+}
+
+async function relatelSimulatorCounts(url: string): Promise<RelatelSimulatorCounts | undefined> {
+  const snapshot = await simulatorSnapshot<{ contacts: unknown[]; counters: { total: number } }>(url);
+  return snapshot && { contacts: snapshot.contacts.length, requests: snapshot.counters.total };
+}
+
+/** A simulator's `/__sim/state`; undefined when it does not answer (stopped, or a real API is configured). */
+async function simulatorSnapshot<T>(url: string): Promise<T | undefined> {
+  try {
+    const response = await fetch(`${url}/__sim/state`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? ((await response.json()) as T) : undefined;
   } catch {
     return undefined;
   }
@@ -133,6 +157,12 @@ export function formatStatus(status: LocalStatus): string[] {
       ? `GHL simulator: ${sim.contacts} contacts, ${sim.tasks} tasks, ${sim.notes} notes, ${sim.appointments} appointments (${sim.requests} requests served)`
       : 'GHL simulator: not running (a real GHL is configured, or the stack is stopped)',
   );
+  const relatel = status.relatelSimulator;
+  lines.push(
+    relatel
+      ? `Relatel simulator: ${relatel.contacts} contacts (${relatel.requests} requests served)`
+      : 'Relatel simulator: not running (a real Relatel API is configured, or the stack is stopped)',
+  );
   return lines;
 }
 
@@ -146,6 +176,7 @@ async function main(): Promise<void> {
       sqsEndpoint: `${host}:${settings.sqsPort}`,
       dynamoEndpoint: `${host}:${settings.dynamoPort}`,
       ...(settings.ghl.kind === 'simulator' && { simulatorUrl: `${host}:${settings.ghl.port}` }),
+      ...(settings.relatel.kind === 'simulator' && { relatelSimulatorUrl: `${host}:${settings.relatel.port}` }),
     });
   } catch (error) {
     const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;

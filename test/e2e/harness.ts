@@ -13,6 +13,7 @@ import { ENTITIES, type Entity } from '../../lib/entities.js';
 import { localSqsClient } from '../../local/aws/local-aws.js';
 import { loadLocalSettings } from '../../local/config.js';
 import type { GhlSimulator } from '../../local/ghl-simulator/index.js';
+import type { RelatelSimulator } from '../../local/relatel-simulator/index.js';
 import { sendSignedEvent } from '../../local/send.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions, type ProcessedEvent } from '../../local/stack.js';
 import { readLocalStatus, type LocalStatus } from '../../local/status.js';
@@ -27,6 +28,8 @@ export const VISIBILITY_TIMEOUT_SECONDS = 4;
 export interface E2eStack {
   stack: LocalStack;
   simulator: GhlSimulator;
+  /** The Relatel API the consumers read from. */
+  relatel: RelatelSimulator;
   /** Every event a consumer finished, in order. */
   processed: ProcessedEvent[];
   /** POSTs the event, signed, to the webhook; answers the HTTP status. */
@@ -51,6 +54,7 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
     LOCAL_SQS_PORT: '0',
     LOCAL_DYNAMODB_PORT: '0',
     GHL_SIMULATOR_PORT: '0',
+    RELATEL_SIMULATOR_PORT: '0',
     RELATEL_WEBHOOK_SECRET: E2E_WEBHOOK_SECRET,
   });
   const stack = await startLocalStack({
@@ -76,6 +80,7 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
     },
   });
   const simulator = stack.simulator as GhlSimulator;
+  const relatel = stack.relatelSimulator as RelatelSimulator;
   const sqs = localSqsClient(stack.aws.sqs.endpoint);
   const status = () =>
     readLocalStatus({ sqsEndpoint: stack.aws.sqs.endpoint, dynamoEndpoint: stack.aws.dynamodb.endpoint, tableName: stack.aws.tableName });
@@ -83,6 +88,7 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
   return {
     stack,
     simulator,
+    relatel,
     processed,
     async send(event) {
       return (await sendSignedEvent(stack.webhookUrl, event, E2E_WEBHOOK_SECRET)).status;
