@@ -83,7 +83,12 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
   const relatel = stack.relatelSimulator as RelatelSimulator;
   const sqs = localSqsClient(stack.aws.sqs.endpoint);
   const status = () =>
-    readLocalStatus({ sqsEndpoint: stack.aws.sqs.endpoint, dynamoEndpoint: stack.aws.dynamodb.endpoint, tableName: stack.aws.tableName });
+    readLocalStatus({
+      sqsEndpoint: stack.aws.sqs.endpoint,
+      dynamoEndpoint: stack.aws.dynamodb.endpoint,
+      relatelSimulatorUrl: relatel.url,
+      tableName: stack.aws.tableName,
+    });
 
   return {
     stack,

@@ -143,7 +143,7 @@ describe('Relatel simulator: request log and controls', () => {
   it('is seeded, steered and reset over HTTP from another process', async () => {
     const sim = await relatelSimulator();
     const admin = (method: string, path: string, body?: unknown) =>
-      fetch(`${sim.url}/__sim/${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${sim.url}/__sim/${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
     const seeded = await admin('POST', 'contacts', { id: 481516, name: 'Mette Hansen', number: '4571999999' });
     const invalid = await admin('POST', 'contacts', { name: 'Jonas', email: 'jonas-at-example.dk' });
