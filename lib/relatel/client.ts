@@ -76,7 +76,11 @@ export function createRelatelClient(options: RelatelClientOptions): RelatelClien
       const query = new URLSearchParams({ limit: String(Math.min(limit, RELATEL_MAX_PAGE_SIZE)) });
       if (fromId !== undefined) query.set('id_gt_or_eq', String(fromId));
       const body = await get(`/contacts?${query}`);
-      return body === undefined ? [] : parseAnswer(contactsAnswerSchema, body).contacts;
+      // The list exists whatever it holds: a 404 means the base URL is wrong, never "no contacts".
+      if (body === undefined) {
+        throw permanentError('Relatel API answered 404 for the contact list: check the base URL (it ends in /api/v2)', { reason: 'relatel-404', status: 404 });
+      }
+      return parseAnswer(contactsAnswerSchema, body).contacts;
     },
   };
 }

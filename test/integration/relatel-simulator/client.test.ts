@@ -52,6 +52,18 @@ describe('Relatel client against the Relatel simulator', () => {
     expect(sim.state.counters().byOperation).toEqual({ 'contacts.list': 3 });
   });
 
+  it('refuses to read a 404 of the list as "no contacts": a base URL without /api/v2 fails instead of backfilling nothing', async () => {
+    const sim = await relatelSimulator();
+    seedContacts(sim, 3);
+    const misconfigured = createRelatelClient({ baseUrl: sim.url, token: async () => sim.tokens[0] as string });
+
+    const failure = await failureOf(misconfigured.listContacts({}));
+
+    expect(failure.kind).toBe('permanent');
+    expect(failure.reason).toBe('relatel-404');
+    expect(failure.message).toContain('/api/v2');
+  });
+
   it('fails loudly as an auth error when the token is revoked (401)', async () => {
     const sim = await relatelSimulator();
 
