@@ -16,6 +16,6 @@ export {
   type RelatelSimulatorSnapshot,
   type RelatelSeedContact,
 } from './server.js';
-export { MAX_PAGE_SIZE as RELATEL_SIM_MAX_PAGE_SIZE, type ContactOperation } from './contacts.js';
+export type { ContactOperation } from './contacts.js';
 export { NO_RATE_LIMIT, type RelatelRateLimitSettings } from './rate-limit.js';
 export type { RelatelSimContact } from './store.js';
