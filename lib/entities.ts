@@ -52,6 +52,21 @@ export function routeOf(type: RoutedEventType): EventRoute {
   return EVENT_ROUTES[type];
 }
 
+/** The entity an event type's events belong to (and whose queue carries them). */
+export function entityOf(type: RoutedEventType): Entity {
+  return EVENT_ROUTES[type].entity;
+}
+
+type RouteOf<T extends RoutedEventType> = (typeof EVENT_ROUTES)[T];
+
+/** The actions the table gives an entity's event types: each needs a handler (lib/sync/handlers.ts). */
+export type ActionsOf<E extends Entity> = { [T in RoutedEventType]: RouteOf<T> extends { entity: E } ? RouteOf<T>['action'] : never }[RoutedEventType];
+
+/** The event types the table routes to an entity's action. */
+export type EventTypesOf<E extends Entity, A extends EventAction> = {
+  [T in RoutedEventType]: RouteOf<T> extends { entity: E; action: A } ? T : never;
+}[RoutedEventType];
+
 /**
  * The payload field that names the Relatel contact an event belongs to. Its value is the SQS
  * FIFO MessageGroupId, so everything about one contact is applied in order: a contact's own

@@ -29,3 +29,14 @@ export interface Mapped<B> {
 export function withoutUndefined<T extends object>(body: T): T {
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as T;
 }
+
+/** Issues of several mappings of one record, each field and reason once. */
+export function dedupeIssues(issues: readonly MappingIssue[]): MappingIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.field}:${issue.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

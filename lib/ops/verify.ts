@@ -12,9 +12,8 @@
  */
 import { mapContactToUpdateBody } from '../mapping/contacts.js';
 import type { MappingConfig } from '../mapping/config.js';
-import { contactHashes } from '../sync/sync-event.js';
 import type { RelatelClient, RelatelContact } from '../relatel/client.js';
-import { contactBodyHash } from '../sync/plan.js';
+import { contactBodyHash, contactHashes } from '../sync/entities/contacts.js';
 import { allStates, type SyncStateStore } from '../sync/state.js';
 import { contactPages } from './relatel-pages.js';
 

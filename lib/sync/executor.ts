@@ -143,7 +143,7 @@ async function createContact(ghl: GhlClient, operation: Extract<GhlOperation, { 
   if (created.outcome === 'created') return created.contact.id;
   progress.countCall();
   const { contact } = await ghl.upsertContact(operation.link.body);
-  // Known before the tag call, so a failure there does not lose the link (sync-event.ts recordFailure).
+  // Known before the tag call, so a failure there does not lose the link (failure-rules.ts).
   progress.created(contact.id);
   if (operation.link.tags.length > 0) {
     progress.countCall();

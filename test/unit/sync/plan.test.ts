@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  contactBodyHash,
-  planAppointmentSync,
-  taskBodyHash,
-  planContactSync,
-  planNoteSync,
-  planTaskSync,
-  type DesiredContact,
-  type EventFacts,
-} from '../../../lib/sync/plan.js';
+import { planAppointmentSync } from '../../../lib/sync/entities/appointments.js';
+import { contactBodyHash, planContactSync, type DesiredContact } from '../../../lib/sync/entities/contacts.js';
+import { planNoteSync } from '../../../lib/sync/entities/notes.js';
+import { planTaskSync, taskBodyHash } from '../../../lib/sync/entities/tasks.js';
+import type { EventFacts } from '../../../lib/sync/plan.js';
 import type { RecordSyncState } from '../../../lib/sync/state.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 27, 9, minute)).toISOString();

@@ -1,0 +1,185 @@
+/**
+ * Contacts: the GHL body a Relatel contact should have, and the plan that gets it there (plan.ts
+ * rules 4 and 5). A contact GHL may already have (same e-mail or phone) is linked, not
+ * duplicated: where the location forbids duplicates by one POST /contacts/ carrying the tags
+ * (GHL answers with the contact it has), elsewhere by upsert and then the tag call.
+ */
+import { permanentError, transientError } from '../../errors.js';
+import type { RelatelContact } from '../../events/schemas.js';
+import type { GhlContactCreateInput, GhlContactUpsertInput } from '../../ghl/client.js';
+import type { GhlUpdateContactBody } from '../../ghl/types.js';
+import { contactTags, mapContactToCreateBody, mapContactToUpdateBody, mapContactToUpsertBody, type MappedContactUpdate } from '../../mapping/contacts.js';
+import { hashBody } from '../../mapping/hash.js';
+import { dedupeIssues } from '../../mapping/result.js';
+import { diffTags, normaliseTags } from '../../mapping/tags.js';
+import { applyPlan } from '../apply-plan.js';
+import { formatTwoPartHash, parseTwoPartHash } from '../body-hash.js';
+import type { SyncDependencies, SyncOutcome } from '../dependencies.js';
+import type { EntityHandlers } from '../handlers.js';
+import { noOp, planGuards, type EventFacts, type GhlOperation, type StateChange, type SyncPlan } from '../plan.js';
+import { readRecordState } from '../settle-create.js';
+import type { RecordSyncState } from '../state.js';
+import { LOCATION_SET_BY_CLIENT, withoutLocation } from '../target-body.js';
+
+export interface DesiredContact {
+  /** Upsert body without tags: upsert's `tags` would replace the tags of a linked GHL contact. */
+  upsertBody: GhlContactUpsertInput;
+  /** The same fields as a PUT body (no locationId, no companyName, no tags). */
+  updateBody: GhlUpdateContactBody;
+  /** Hash of the fields PUT carries. */
+  fieldsHash: string;
+  /** Hash of the company, which only create and upsert can carry (UpdateContactDto has none). */
+  companyHash: string;
+  hasCompany: boolean;
+  /** Present only when the event says what the tags are; absent leaves tags untouched. */
+  tags?: string[];
+  /**
+   * Present when a new contact may be made by one POST /contacts/ with its tags: the location
+   * forbids duplicates and the contact has an e-mail or phone for GHL to match it by. Absent:
+   * upsert, then the tag call.
+   */
+  createBody?: GhlContactCreateInput;
+}
+
+/** A contact's bodyHash: the fields PUT carries, and the company, which only upsert can set (body-hash.ts). */
+export function contactBodyHash(fieldsHash: string, companyHash: string): string {
+  return formatTwoPartHash({ fields: fieldsHash, separate: companyHash });
+}
+
+/**
+ * The two parts of a contact's bodyHash, from its mapped update body. `npm run verify` compares
+ * Relatel with the state by it.
+ */
+export function contactHashes(update: MappedContactUpdate): { fieldsHash: string; companyHash: string } {
+  return { fieldsHash: hashBody(update.body), companyHash: hashBody({ companyName: update.companyName ?? null }) };
+}
+
+/** The plan of a contact event: pure. */
+export function planContactSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredContact | undefined): SyncPlan {
+  const guarded = planGuards(event, state, (contactId) => ({ op: 'contact.delete', contactId }));
+  if (guarded) return guarded;
+  if (desired === undefined) return noOp(event);
+
+  const next: StateChange = { lastOccurredAt: event.occurredAt, bodyHash: contactBodyHash(desired.fieldsHash, desired.companyHash) };
+  if (state?.ghlId === undefined) {
+    const tags = desired.tags ?? [];
+    if (desired.createBody !== undefined) {
+      const create: GhlOperation = { op: 'contact.create', body: desired.createBody, link: { body: desired.upsertBody, tags } };
+      return { kind: 'write', operations: [create], creates: true, next: { ...next, tags } };
+    }
+    const operations: GhlOperation[] = [{ op: 'contact.upsert', body: desired.upsertBody }];
+    if (tags.length > 0) operations.push({ op: 'contact.addTags', contactId: { ref: 'created' }, tags });
+    // A failed create may have left tags on the contact (a create that carried them, answered
+    // by a timeout): the ones no longer wanted go.
+    const wanted = new Set(tags);
+    const stale = desired.tags === undefined ? [] : normaliseTags(state?.tagsInDoubt).filter((tag) => !wanted.has(tag));
+    if (stale.length > 0) operations.push({ op: 'contact.removeTags', contactId: { ref: 'created' }, tags: stale });
+    return { kind: 'write', operations, creates: true, next: { ...next, tags } };
+  }
+
+  const contactId = state.ghlId;
+  const last = parseTwoPartHash(state.bodyHash);
+  const operations: GhlOperation[] = [];
+  if (desired.fieldsHash !== last.fields) operations.push({ op: 'contact.update', contactId, body: desired.updateBody });
+  // After the PUT, so upsert finds the contact by its current e-mail or phone and sets the company.
+  if (desired.hasCompany && desired.companyHash !== last.separate) operations.push({ op: 'contact.upsert', body: desired.upsertBody, contactId });
+  if (desired.tags !== undefined) {
+    const { add, remove } = diffTagsWithDoubt(state, desired.tags);
+    if (add.length > 0) operations.push({ op: 'contact.addTags', contactId, tags: add });
+    if (remove.length > 0) operations.push({ op: 'contact.removeTags', contactId, tags: remove });
+    next.tags = desired.tags;
+  }
+  if (operations.length === 0) return noOp(event);
+  return { kind: 'write', operations, creates: false, next };
+}
+
+/**
+ * The tag changes from the last synced set to the wanted one, plus every tag in doubt (a failed
+ * plan may or may not have added or removed it in GHL): added if wanted, removed if not. Both
+ * are idempotent in GHL, so a tag that was in fact already right costs nothing but the call.
+ */
+function diffTagsWithDoubt(state: RecordSyncState, wanted: readonly string[]): { add: string[]; remove: string[] } {
+  const { add, remove } = diffTags(state.tags ?? [], wanted);
+  const wantedSet = new Set(normaliseTags(wanted));
+  for (const tag of normaliseTags(state.tagsInDoubt)) {
+    if (wantedSet.has(tag) && !add.includes(tag)) add.push(tag);
+    if (!wantedSet.has(tag) && !remove.includes(tag)) remove.push(tag);
+  }
+  return { add, remove };
+}
+
+async function syncContact(payload: RelatelContact, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
+  const relatelId = String(payload.id);
+  const state = await readRecordState('contacts', relatelId, deps);
+  if (facts.isDelete && state?.ghlId === undefined && state?.pendingCreateSince !== undefined) {
+    // An upsert was claimed and has not been recorded: it is running, or failed with GHL's answer
+    // lost. Deciding "nothing to delete" now could leave it in GHL for good; the create's own
+    // retry (ahead of this delete in its FIFO group) settles it, then the delete runs.
+    throw transientError(`Contact ${relatelId} may be in GHL already: its create is unsettled`, { reason: 'create-in-doubt' });
+  }
+  const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
+  const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
+  let plan = planContactSync(facts, state, desired);
+  // The plan decides whether this event creates the contact; only then is the location's rule read.
+  if (contact !== undefined && desired !== undefined && plan.kind === 'write' && plan.creates && (await mayCreateInOneCall(desired, state, deps))) {
+    plan = planContactSync(facts, state, { ...desired, createBody: createBodyOf(contact, desired, deps) });
+  }
+  return [await applyPlan('contacts', relatelId, state, plan, deps)];
+}
+
+/**
+ * Whether a contact the plan creates may be created in one POST /contacts/ with its tags: GHL
+ * must be able to find a duplicate (an e-mail or phone to match by) and refuse to make one (the
+ * location's rule). After an earlier create failed without an answer, the upsert path is taken
+ * whatever the rule: it matches the contact that attempt may have made.
+ */
+async function mayCreateInOneCall(desired: DesiredContact, state: RecordSyncState | undefined, deps: SyncDependencies): Promise<boolean> {
+  const matchable = desired.upsertBody.email !== undefined || desired.upsertBody.phone !== undefined;
+  if (state?.pendingCreateSince !== undefined || !matchable || deps.duplicateContacts === undefined) return false;
+  return (await deps.duplicateContacts()) === 'forbidden';
+}
+
+/** The create body with the tags the plan records as synced. */
+function createBodyOf(contact: RelatelContact, desired: DesiredContact, deps: SyncDependencies) {
+  const { tags: _mapped, ...body } = withoutLocation(mapContactToCreateBody(contact, deps.mapping, LOCATION_SET_BY_CLIENT).body);
+  const tags = desired.tags ?? [];
+  return tags.length > 0 ? { ...body, tags } : body;
+}
+
+/**
+ * Relatel payloads are undocumented and may be a bare id: then the contact's current state is
+ * read from Relatel's API. A contact Relatel no longer has is treated as gone (nothing to write).
+ */
+async function hydrateContact(payload: RelatelContact, deps: SyncDependencies): Promise<RelatelContact | undefined> {
+  const isThin = Object.keys(payload).every((key) => key === 'id');
+  if (!isThin) return payload;
+  if (deps.relatel === undefined) {
+    throw permanentError('Contact event carries only an id and no Relatel API token is configured to read the rest', {
+      reason: 'hydration-unavailable',
+    });
+  }
+  return (await deps.relatel.getContact(String(payload.id))) as RelatelContact | undefined;
+}
+
+function desiredContact(contact: RelatelContact, state: RecordSyncState | undefined, deps: SyncDependencies): DesiredContact {
+  const upsert = mapContactToUpsertBody(contact, deps.mapping, LOCATION_SET_BY_CLIENT);
+  const update = mapContactToUpdateBody(contact, deps.mapping);
+  deps.onMappingIssues?.(dedupeIssues([...upsert.issues, ...update.issues]));
+  // Relatel's REST API has no tags: a hydrated contact (or a payload without tags) leaves the
+  // synced tags alone, except that a contact whose tags were never synced gets the configured
+  // fixed tag (a new one, or one whose create succeeded but whose tag call failed).
+  const tagsKnown = contact.tags != null || state?.tags === undefined;
+  return {
+    upsertBody: withoutLocation(upsert.body),
+    updateBody: update.body,
+    ...contactHashes(update),
+    hasCompany: update.companyName !== undefined,
+    ...(tagsKnown && { tags: contactTags(contact, deps.mapping) }),
+  };
+}
+
+/** What each contact event type of lib/entities.ts does. */
+export const contactHandlers: EntityHandlers<'contacts'> = {
+  upsert: (event, facts, deps) => syncContact(event.payload, facts, deps),
+  delete: (event, facts, deps) => syncContact(event.payload, facts, deps),
+};

@@ -1,0 +1,31 @@
+/**
+ * Settling a create in doubt: a create that failed after it may have reached GHL leaves its
+ * hashed key in the state (failure-rules.ts), and the record's next event searches GHL for it
+ * before planning, whatever that event is. Why the search cannot wait for the failed event's
+ * own retry: docs/SYNC.md#creates-in-doubt.
+ */
+import type { Entity } from '../entities.js';
+import { createInProgressError } from './apply-plan.js';
+import type { SyncDependencies } from './dependencies.js';
+import { findCreatedByKey } from './executor.js';
+import { isClaimFresh, isOlderThanApplied, type RecordSyncState } from './state.js';
+
+/**
+ * A record's sync state, with any create in doubt settled first. Found: the failed attempt's
+ * event was applied after all, and is recorded as its success would have been (GHL id, body
+ * hash, occurred_at), so the plan updates the record only if this event differs. Not found:
+ * the create never happened.
+ */
+export async function readRecordState(entity: Entity, relatelId: string, deps: SyncDependencies): Promise<RecordSyncState | undefined> {
+  const state = await deps.state.get(entity, relatelId);
+  const doubt = state?.createInDoubt;
+  if (state === undefined || doubt === undefined || state.ghlId !== undefined) return state;
+  if (isClaimFresh(state, deps.now(), deps.createLeaseMs)) throw createInProgressError(entity, relatelId, state, deps);
+  const found = await findCreatedByKey(deps.ghl, doubt);
+  const { createInDoubt: _settled, pendingCreateSince: _claim, ...rest } = state;
+  if (found === undefined) return deps.state.save(rest, state.version);
+  const applied: RecordSyncState = { ...rest, ghlId: found, ghlContactId: doubt.contactId };
+  if (doubt.bodyHash !== undefined) applied.bodyHash = doubt.bodyHash;
+  if (doubt.occurredAt !== undefined && !isOlderThanApplied(state, doubt.occurredAt)) applied.lastOccurredAt = doubt.occurredAt;
+  return deps.state.save(applied, state.version);
+}
