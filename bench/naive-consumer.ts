@@ -8,7 +8,8 @@
  */
 import { GHL_API_VERSIONS } from '../lib/ghl/types.js';
 import type { RelatelEventFixture } from '../test/factories/relatel-events.js';
-import { entityOf, type Delivery } from './workload.js';
+import { entityOfFixture } from '../test/factories/relatel-events.js';
+import type { Delivery } from './workload.js';
 
 export interface NaiveTarget {
   baseUrl: string;
@@ -123,7 +124,7 @@ export async function runNaiveConsumer(target: NaiveTarget, deliveries: readonly
 
   const started = performance.now();
   const queues = new Map<string, RelatelEventFixture[]>();
-  for (const { event } of deliveries) queues.set(entityOf(event), [...(queues.get(entityOf(event)) ?? []), event]);
+  for (const { event } of deliveries) queues.set(entityOfFixture(event), [...(queues.get(entityOfFixture(event)) ?? []), event]);
   await Promise.all(
     [...queues.values()].map(async (events) => {
       for (const event of events) {

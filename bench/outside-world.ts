@@ -19,7 +19,8 @@ import type { QueueSettings } from '../local/aws/resources.js';
 import { startGhlSimulator, type GhlSimulator, type RateLimitSettings } from '../local/ghl-simulator/index.js';
 import { sendSignedEvent } from '../local/send.js';
 import type { RelatelEventFixture } from '../test/factories/relatel-events.js';
-import { buildThroughputWorkload, entityOf, relatelContactIdOf, type Delivery } from './workload.js';
+import { entityOfFixture } from '../test/factories/relatel-events.js';
+import { buildThroughputWorkload, relatelContactIdOf, type Delivery } from './workload.js';
 
 /** Where a simulator answers and what a GHL client needs to call it. */
 export interface SimulatorInfo {
@@ -202,7 +203,7 @@ async function serve(): Promise<void> {
     if (aws === undefined || sqs === undefined) throw new Error('start first');
     await sqs.send(
       new SendMessageCommand({
-        QueueUrl: aws.queues[entityOf(event)].queueUrl,
+        QueueUrl: aws.queues[entityOfFixture(event)].queueUrl,
         MessageBody: JSON.stringify(event),
         MessageGroupId: String(relatelContactIdOf(event)),
         MessageDeduplicationId: `${event.delivery_id}-late`,

@@ -129,11 +129,6 @@ export function buildThroughputWorkload(options: { contacts?: number; runId: str
   return { deliveries, expected, dataChanging: deliveries.filter((delivery) => delivery.kind === 'change').length };
 }
 
-export function entityOf(event: RelatelEventFixture): 'contacts' | 'tasks' | 'notes' | 'appointments' {
-  const kind = event.event_type.split('.')[0];
-  return kind === 'contact' ? 'contacts' : kind === 'task' ? 'tasks' : kind === 'appointment' ? 'appointments' : 'notes';
-}
-
 export function relatelContactIdOf(event: RelatelEventFixture): number {
   const payload = event.payload as { id?: number; contact_id?: number; from_contact?: { id: number } };
   if (event.event_type.startsWith('contact.')) return payload.id as number;

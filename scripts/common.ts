@@ -32,7 +32,8 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(ar
   }
 }
 
-export function entityOf(value: string | undefined): Entity {
+/** The `--entity` flag's value, checked against the table. */
+export function entityFlag(value: string | undefined): Entity {
   if (value === undefined) throw new UsageError(`--entity is required (${ENTITIES.join(', ')})`);
   if (!(ENTITIES as readonly string[]).includes(value)) throw new UsageError(`--entity must be one of ${ENTITIES.join(', ')}`);
   return value as Entity;

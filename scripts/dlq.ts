@@ -7,7 +7,7 @@
  * without it, such as the local stack, receive-send-delete). Fix the cause first.
  */
 import { listParked, redrive, resolveEntityQueues } from '../lib/ops/dlq.js';
-import { awsClients, entityOf, formatAge, numberFlag, parseFlags, runCommand, UsageError } from './common.js';
+import { awsClients, entityFlag, formatAge, numberFlag, parseFlags, runCommand, UsageError } from './common.js';
 
 const USAGE = `Usage:
   npm run dlq -- list --entity <contacts|tasks|notes|appointments> [--show-payload] [--max 100] [--json]
@@ -30,7 +30,7 @@ await runCommand(USAGE, async () => {
   }
   const [command] = positionals;
   if (command !== 'list' && command !== 'redrive') throw new UsageError('Say what to do: list or redrive');
-  const entity = entityOf(values.entity);
+  const entity = entityFlag(values.entity);
   const aws = await awsClients(values.local);
   try {
     const target = await resolveEntityQueues(aws.sqs, entity, values.prefix);

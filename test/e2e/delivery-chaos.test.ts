@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../lib/entities.js';
 import { compareWithExpected } from './expectations.js';
 import { E2E_SCALE, startE2eStack, type E2eStack } from './harness.js';
-import { buildWorkload, chaoticDeliveries, entityOfEvent, groupIdOfEvent } from './workload.js';
+import { entityOfFixture } from '../factories/relatel-events.js';
+import { buildWorkload, chaoticDeliveries, groupIdOfEvent } from './workload.js';
 
 const CONTACTS = Math.round(50 * E2E_SCALE);
 const workload = buildWorkload(CONTACTS, { runId: 'chaos' });
@@ -25,7 +26,7 @@ beforeAll(async () => {
   }
   expect(answers.every((status) => status === 202)).toBe(true);
   await e2e.drained();
-  for (const event of plan.lateRedeliveries) await e2e.redeliverLate(entityOfEvent(event), event, groupIdOfEvent(event));
+  for (const event of plan.lateRedeliveries) await e2e.redeliverLate(entityOfFixture(event), event, groupIdOfEvent(event));
   await e2e.drained();
 }, 240_000);
 
@@ -43,7 +44,7 @@ describe(`delivery chaos: ${workload.events.length} events over ${CONTACTS} cont
       workload.events.filter((event) => event.event_type === 'contact.created').map((event) => [groupIdOfEvent(event), firstSeen.get(event.delivery_id) ?? 0]),
     );
     const childFirst = workload.events.filter(
-      (event) => entityOfEvent(event) !== 'contacts' && (firstSeen.get(event.delivery_id) ?? 0) < (contactCreatedAt.get(groupIdOfEvent(event)) ?? 0),
+      (event) => entityOfFixture(event) !== 'contacts' && (firstSeen.get(event.delivery_id) ?? 0) < (contactCreatedAt.get(groupIdOfEvent(event)) ?? 0),
     );
     expect(childFirst.length).toBeGreaterThan(0);
     expect(plan.deliveries.length).toBeGreaterThan(workload.events.length);

@@ -7,8 +7,7 @@
  * repeated (at once, and after SQS's deduplication window), and children arrive before their
  * contact as often as not.
  */
-import type { Entity } from '../../lib/entities.js';
-import type { RelatelEventFixture } from '../factories/relatel-events.js';
+import { entityOfFixture, type RelatelEventFixture } from '../factories/relatel-events.js';
 // Seeded, so a failing shuffle can be replayed.
 import { seededRandom } from '../../local/ghl-simulator/random.js';
 
@@ -115,15 +114,10 @@ function contactVersion(contactId: number, n: number, version: number) {
   };
 }
 
-export function entityOfEvent(event: RelatelEventFixture): Entity {
-  const kind = event.event_type.split('.')[0];
-  return kind === 'contact' ? 'contacts' : kind === 'task' ? 'tasks' : kind === 'appointment' ? 'appointments' : 'notes';
-}
-
 /** The FIFO group the webhook gives an event: its contact. */
 export function groupIdOfEvent(event: RelatelEventFixture): string {
   const payload = event.payload as { id?: number; contact_id?: number };
-  return String(entityOfEvent(event) === 'contacts' ? payload.id : payload.contact_id);
+  return String(entityOfFixture(event) === 'contacts' ? payload.id : payload.contact_id);
 }
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

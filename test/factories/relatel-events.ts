@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { ROUTED_EVENT_TYPES, type RoutedEventType } from '../../lib/entities.js';
+import { entityOf, ROUTED_EVENT_TYPES, type Entity, type RoutedEventType } from '../../lib/entities.js';
 import type {
   RelatelAppointment,
   RelatelCall,
@@ -31,6 +31,11 @@ export interface RelatelEventFixture {
   occurred_at: string;
   payload: Payload;
   [field: string]: unknown;
+}
+
+/** The entity (queue) of a fixture's event type, from the routing table. */
+export function entityOfFixture(event: RelatelEventFixture): Entity {
+  return entityOf(event.event_type as RoutedEventType);
 }
 
 export function relatelContact(overrides: Partial<RelatelContact> = {}): RelatelContact {
