@@ -12,9 +12,55 @@
  */
 export type ErrorKind = 'transient' | 'auth' | 'permanent';
 
+/**
+ * Every reason a SyncError can give: the closed set DLQ attributes, logs, metrics and the
+ * runbook name failures by. A new failure gets its reason here first.
+ */
+export const ERROR_REASONS = [
+  // GHL answers and requests (lib/ghl); an HTTP status is `ghl-<status>` (StatusReason, below).
+  'ghl-timeout',
+  'ghl-network',
+  'ghl-answer-unexpected',
+  'ghl-daily-quota-exhausted',
+  'ghl-rate-budget-wait',
+  'invocation-out-of-time',
+  'ghl-secret-invalid',
+  'ghl-oauth-refresh-in-progress',
+  'ghl-oauth-refresh-rejected',
+  'ghl-oauth-answer-invalid',
+  'ghl-oauth-token-not-stored',
+  // Relatel's API (lib/relatel); an HTTP status is `relatel-<status>`.
+  'relatel-unreachable',
+  'relatel-bad-body',
+  'relatel-unexpected-shape',
+  // Records GHL cannot take (lib/mapping)
+  'note-without-body',
+  'call-without-times',
+  'call-direction-unknown',
+  'calendar-not-configured',
+  'appointment-without-start',
+  // The sync (lib/sync)
+  'invalid-event',
+  'unroutable-event',
+  'contact-not-synced',
+  'hydration-unavailable',
+  'state-conflict',
+  'create-in-progress',
+  'create-in-doubt',
+  'company-upsert-created-contact',
+  'company-upsert-matched-other-contact',
+  /** Not a SyncError: a thrown value nothing classified. */
+  'unexpected-error',
+] as const;
+
+/** An upstream API answered with this HTTP status: `ghl-401`, `ghl-422`, `relatel-503`, ... */
+export type StatusReason = `ghl-${number}` | `relatel-${number}`;
+
+export type ErrorReason = (typeof ERROR_REASONS)[number] | StatusReason;
+
 export interface SyncErrorDetails {
-  /** Short machine-readable reason, e.g. `ghl-422`, `contact-not-synced`, `rate-limited`. */
-  reason: string;
+  /** Short machine-readable reason, e.g. `ghl-422`, `contact-not-synced`. */
+  reason: ErrorReason;
   /** HTTP status of the upstream answer, when there was one. */
   status?: number;
   /** GHL's traceId, so support can find the request on their side. */
@@ -26,7 +72,7 @@ export interface SyncErrorDetails {
 
 export class SyncError extends Error {
   readonly kind: ErrorKind;
-  readonly reason: string;
+  readonly reason: ErrorReason;
   readonly status?: number;
   readonly traceId?: string;
   readonly retryAfterMs?: number;

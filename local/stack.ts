@@ -26,6 +26,7 @@ import { CONSUMER_ENV, DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX, ENTIT
 import { RELATEL_DELIVERY_ID_HEADER } from '../lib/events/signature.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
 import type { RetryPolicy } from '../lib/retry.js';
+import { outcomeLabel, type OutcomeLabel } from '../lib/sync/outcome.js';
 import type { SyncedEventReport } from '../lib/sync/record-processor.js';
 import { localAwsEnv, localDynamoClient, localSqsClient, startLocalAws, type LocalAwsEndpoints } from './aws/local-aws.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './aws/resources.js';
@@ -82,8 +83,8 @@ export interface ProcessedEvent {
   deliveryId: string;
   relatelId: string;
   ghlId?: string;
-  /** 'synced', or why nothing was written ('duplicate', 'stale', 'no-op', ...). */
-  result: string;
+  /** 'synced', or why nothing was written ('duplicate', 'stale', 'no-op', ...): outcomeLabel of lib/sync/outcome.ts. */
+  result: OutcomeLabel;
   /** From the webhook's 202 (or, for a message it did not answer, from SQS's SentTimestamp). */
   latencyMs: number;
 }
@@ -201,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           deliveryId: synced.deliveryId,
           relatelId: outcome.relatelId,
           ...(outcome.ghlId !== undefined && { ghlId: outcome.ghlId }),
-          result: outcome.result,
+          result: outcomeLabel(outcome.outcome),
           latencyMs,
         };
         options.onEvent?.(event);

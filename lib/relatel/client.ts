@@ -87,7 +87,7 @@ export function createRelatelClient(options: RelatelClientOptions): RelatelClien
 
 function relatelError(status: number): SyncError {
   const kind = errorKindOfStatus(status);
-  const reason = `relatel-${status}`;
+  const reason = `relatel-${status}` as const;
   if (kind === 'auth') {
     return authError('Relatel rejected the API token (401): it may have been revoked; put a valid token in the Relatel secret', { reason, status });
   }

@@ -8,6 +8,7 @@ import { transientError } from '../errors.js';
 import type { SyncDependencies, SyncOutcome } from './dependencies.js';
 import { executeOperations } from './executor.js';
 import { recordFailure, type PlanProgress } from './failure-rules.js';
+import { skipped, SYNCED } from './outcome.js';
 import type { SyncPlan } from './plan.js';
 import type { RecordSyncState } from './state.js';
 
@@ -22,7 +23,7 @@ export async function applyPlan(
   const base: RecordSyncState = state ?? { entity, relatelId, version: 0 };
   if (plan.kind === 'skip') {
     if (plan.next !== undefined) await deps.state.save({ ...base, ...plan.next }, base.version);
-    return { entity, relatelId, result: plan.reason, ...(base.ghlId && { ghlId: base.ghlId }), ghlCalls: 0 };
+    return { entity, relatelId, outcome: skipped(plan.reason), ...(base.ghlId && { ghlId: base.ghlId }), ghlCalls: 0 };
   }
 
   let current = base;
@@ -57,7 +58,7 @@ export async function applyPlan(
   const next: RecordSyncState = { ...rest, ...plan.next, ...(ghlId !== undefined && { ghlId }) };
   if (plan.next.deleted) delete next.ghlId;
   await deps.state.save(next, current.version);
-  return { entity, relatelId, result: 'synced', ...(ghlId !== undefined && { ghlId }), ghlCalls: result.calls };
+  return { entity, relatelId, outcome: SYNCED, ...(ghlId !== undefined && { ghlId }), ghlCalls: result.calls };
 }
 
 /**

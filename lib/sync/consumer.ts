@@ -22,14 +22,15 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
-import { errorKindOf, isSyncError, transientError, type ErrorKind } from '../errors.js';
+import { errorKindOf, isSyncError, transientError, type ErrorKind, type ErrorReason } from '../errors.js';
 import { GHL_DAILY_QUOTA_REASON } from '../ghl/errors.js';
 import { GHL_OUT_OF_TIME_REASON, withinTimeLimit } from '../ghl/transport.js';
 import { backoffDelayMs, type RetryPolicy } from '../retry.js';
+import type { EventOutcome } from './outcome.js';
 
 /** Why a record was parked, as DLQ message attributes carry it. Never personal data. */
 export interface ParkedFailure {
-  reason: string;
+  reason: ErrorReason;
   kind: ErrorKind;
   status?: number;
   traceId?: string;
@@ -46,16 +47,10 @@ export interface VisibilityChanger {
   changeVisibility(changes: { record: SQSRecord; seconds: number }[]): Promise<void>;
 }
 
-export interface ProcessedRecord {
-  /** 'synced' wrote to GHL; 'skipped' decided nothing needed writing. */
-  outcome: 'synced' | 'skipped';
-  detail?: string;
-}
-
-export type RecordProcessor = (record: SQSRecord) => Promise<ProcessedRecord>;
+export type RecordProcessor = (record: SQSRecord) => Promise<EventOutcome>;
 
 export interface ConsumerObserver {
-  recordProcessed(record: SQSRecord, result: ProcessedRecord): void;
+  recordProcessed(record: SQSRecord, outcome: EventOutcome): void;
   recordFailed(record: SQSRecord, error: unknown, disposition: 'retry' | 'parked' | 'quota-wait'): void;
 }
 
@@ -98,7 +93,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
 
   return async (event, invocation) => {
     const timeLeft = invocation && (() => invocation.getRemainingTimeInMillis() - margin);
-    const run = (record: SQSRecord): Promise<ProcessedRecord> => {
+    const run = (record: SQSRecord): Promise<EventOutcome> => {
       if (timeLeft === undefined) return options.processRecord(record);
       if (timeLeft() <= 0) {
         return Promise.reject(transientError('Record not started: the invocation is out of time', { reason: GHL_OUT_OF_TIME_REASON }));
@@ -109,13 +104,14 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     const delays: { record: SQSRecord; seconds: number }[] = [];
     let quotaExhausted = false;
 
-    const park = async (record: SQSRecord, error: unknown): Promise<ProcessedRecord> => {
-      await options.parker.park(record, describeFailure(error, receiveCountOf(record)));
+    const park = async (record: SQSRecord, error: unknown): Promise<EventOutcome> => {
+      const failure = describeFailure(error, receiveCountOf(record));
+      await options.parker.park(record, failure);
       options.observer?.recordFailed(record, error, 'parked');
-      return { outcome: 'skipped', detail: 'parked' };
+      return { status: 'parked', reason: failure.reason };
     };
 
-    const handleRecord = async (record: SQSRecord): Promise<ProcessedRecord> => {
+    const handleRecord = async (record: SQSRecord): Promise<EventOutcome> => {
       if (quotaExhausted) {
         const error = transientError('Not started: GHL daily quota exhausted earlier in this batch', { reason: GHL_DAILY_QUOTA_REASON });
         // Waiting for the quota spends receives too: on the last one, park with the reason
@@ -126,9 +122,9 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
         throw error;
       }
       try {
-        const result = await run(record);
-        options.observer?.recordProcessed(record, result);
-        return result;
+        const outcome = await run(record);
+        options.observer?.recordProcessed(record, outcome);
+        return outcome;
       } catch (error) {
         const kind = errorKindOf(error);
         const receiveCount = receiveCountOf(record);

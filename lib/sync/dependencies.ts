@@ -5,6 +5,7 @@ import type { MappingConfig } from '../mapping/config.js';
 import type { MappingIssue } from '../mapping/result.js';
 import type { RelatelClient } from '../relatel/client.js';
 import type { DuplicateContactsLookup } from './duplicate-contacts.js';
+import type { RecordOutcome } from './outcome.js';
 import type { SyncStateStore } from './state.js';
 
 export interface SyncDependencies {
@@ -22,14 +23,15 @@ export interface SyncDependencies {
   onMappingIssues?: (issues: MappingIssue[]) => void;
 }
 
-export type SkipOutcome = 'duplicate' | 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete' | 'no-party';
-
+/** What syncing did to one record an event names. */
 export interface SyncOutcome {
   entity: Entity;
   relatelId: string;
-  /** 'synced' wrote to GHL; otherwise why nothing was written. */
-  result: 'synced' | SkipOutcome;
+  outcome: RecordOutcome;
   ghlId?: string;
   /** GHL calls made, reads included. */
   ghlCalls: number;
 }
+
+/** What syncing an event did: one outcome per record it names, at least one. */
+export type SyncOutcomes = [SyncOutcome, ...SyncOutcome[]];

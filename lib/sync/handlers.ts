@@ -5,7 +5,7 @@
  */
 import type { ActionsOf, Entity, EventAction, EventTypesOf } from '../entities.js';
 import type { RoutedRelatelEvent } from '../events/validate.js';
-import type { SyncDependencies, SyncOutcome } from './dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from './dependencies.js';
 import { appointmentHandlers } from './entities/appointments.js';
 import { callHandlers } from './entities/calls.js';
 import { contactHandlers } from './entities/contacts.js';
@@ -18,7 +18,7 @@ export type EventHandler<Event extends RoutedRelatelEvent = RoutedRelatelEvent> 
   event: Event,
   facts: EventFacts,
   deps: SyncDependencies,
-) => Promise<SyncOutcome[]>;
+) => Promise<SyncOutcomes>;
 
 /** An entity's handlers, one per action the table gives it, each typed by the events routed to it. */
 export type EntityHandlers<E extends Entity> = {

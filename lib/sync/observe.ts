@@ -12,6 +12,7 @@ import { isSyncError } from '../errors.js';
 import type { MappingIssue } from '../mapping/result.js';
 import { MetricUnit, redactPersonalData } from '../observability.js';
 import { receiveCountOf, type ConsumerObserver } from './consumer.js';
+import { outcomeLabel } from './outcome.js';
 import type { SyncedEventReport } from './record-processor.js';
 
 /** Metric names, shared with infra/ (dashboard, alarms) so the two cannot drift. */
@@ -126,18 +127,18 @@ export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics
         eventType: report.eventType,
         relatelId: outcome.relatelId,
         ghlId: outcome.ghlId,
-        result: outcome.result,
+        result: outcomeLabel(outcome.outcome),
         ghlCalls: outcome.ghlCalls,
       };
       metrics.addMetric(CONSUMER_METRICS.ghlCalls, MetricUnit.Count, outcome.ghlCalls);
-      if (outcome.result === 'synced') {
+      if (outcome.outcome.status === 'synced') {
         const lagMs = Math.max(0, now() - Date.parse(report.occurredAt));
         metrics.addMetric(CONSUMER_METRICS.synced, MetricUnit.Count, 1);
         metrics.addMetric(CONSUMER_METRICS.syncLag, MetricUnit.Milliseconds, lagMs);
         logger.info('Event synced', { ...fields, lagMs });
       } else {
         const single = metrics.singleMetric();
-        single.addDimension('Reason', outcome.result);
+        single.addDimension('Reason', outcome.outcome.reason);
         single.addMetric(CONSUMER_METRICS.skipped, MetricUnit.Count, 1);
         logger.info('Event skipped', fields);
       }

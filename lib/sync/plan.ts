@@ -25,6 +25,7 @@ import type {
   GhlUpdateNoteBody,
   GhlUpdateTaskBody,
 } from '../ghl/types.js';
+import type { SkipReason } from './outcome.js';
 import { isOlderThanApplied, type RecordSyncState } from './state.js';
 
 /** One GHL API call, as data (bodies without locationId: the client adds it where GHL wants it). `ref: 'created'` means "the id the create op of this plan returns". */
@@ -59,12 +60,13 @@ export type GhlOperation =
 /** An id known when planning, or the id the plan's create operation will return. */
 export type IdRef = string | { ref: 'created' };
 
-export type SkipReason = 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete';
+/** The skips a plan decides (the others are decided before planning). */
+export type PlanSkipReason = Extract<SkipReason, 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete'>;
 
 export type SyncPlan =
   | {
       kind: 'skip';
-      reason: SkipReason;
+      reason: PlanSkipReason;
       /** State to record anyway (e.g. a newer lastOccurredAt, a tombstone); absent: nothing to save. */
       next?: StateChange;
     }

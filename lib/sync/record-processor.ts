@@ -8,14 +8,15 @@ import type { SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
 import { permanentError } from '../errors.js';
 import { validateRelatelEvent } from '../events/validate.js';
-import type { ProcessedRecord, RecordProcessor } from './consumer.js';
-import { syncEvent, type SyncDependencies, type SyncOutcome } from './sync-event.js';
+import type { RecordProcessor } from './consumer.js';
+import type { EventOutcome } from './outcome.js';
+import { syncEvent, type SyncDependencies, type SyncOutcomes } from './sync-event.js';
 
 export interface SyncedEventReport {
   deliveryId: string;
   eventType: string;
   occurredAt: string;
-  outcomes: SyncOutcome[];
+  outcomes: SyncOutcomes;
 }
 
 export interface RecordProcessorOptions {
@@ -25,15 +26,15 @@ export interface RecordProcessorOptions {
 }
 
 export function createRecordProcessor(options: RecordProcessorOptions): RecordProcessor {
-  return async (record: SQSRecord): Promise<ProcessedRecord> => {
+  return async (record: SQSRecord): Promise<EventOutcome> => {
     const event = parseQueuedEvent(record.body, options.entity);
     const outcomes = await syncEvent(event, options.sync);
     options.onSynced?.(
       { deliveryId: event.envelope.delivery_id, eventType: event.eventType, occurredAt: event.envelope.occurred_at, outcomes },
       record,
     );
-    const synced = outcomes.some((outcome) => outcome.result === 'synced');
-    return { outcome: synced ? 'synced' : 'skipped', detail: outcomes.map((outcome) => outcome.result).join(',') };
+    // Synced if any of its records was; otherwise skipped for its first record's reason.
+    return outcomes.find(({ outcome }) => outcome.status === 'synced')?.outcome ?? outcomes[0].outcome;
   };
 }
 

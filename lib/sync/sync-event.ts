@@ -6,19 +6,20 @@
  */
 import { routeOf } from '../entities.js';
 import type { RoutedRelatelEvent } from '../events/validate.js';
-import type { SyncDependencies, SyncOutcome } from './dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from './dependencies.js';
 import { callRecordId } from './entities/calls.js';
 import { handlerOf } from './handlers.js';
+import { skipped } from './outcome.js';
 import type { EventFacts } from './plan.js';
 
-export type { SkipOutcome, SyncDependencies, SyncOutcome } from './dependencies.js';
+export type { SyncDependencies, SyncOutcome, SyncOutcomes } from './dependencies.js';
 
 /** Syncs one routed event to GHL, once per delivery; answers what became of each record it names. */
-export async function syncEvent(event: RoutedRelatelEvent, deps: SyncDependencies): Promise<SyncOutcome[]> {
+export async function syncEvent(event: RoutedRelatelEvent, deps: SyncDependencies): Promise<SyncOutcomes> {
   const route = routeOf(event.eventType);
   const deliveryId = event.envelope.delivery_id;
   if (await deps.state.wasDeliveryProcessed(deliveryId, deps.now())) {
-    return [{ entity: route.entity, relatelId: recordIdOf(event), result: 'duplicate', ghlCalls: 0 }];
+    return [{ entity: route.entity, relatelId: recordIdOf(event), outcome: skipped('duplicate'), ghlCalls: 0 }];
   }
   const handler = handlerOf(route.entity, route.action);
   if (handler === undefined) throw new Error(`No handler for ${route.entity} ${route.action} (lib/sync/handlers.ts)`);

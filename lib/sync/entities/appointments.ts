@@ -7,7 +7,7 @@ import { hashBody } from '../../mapping/hash.js';
 import { dedupeIssues } from '../../mapping/result.js';
 import { applyPlan } from '../apply-plan.js';
 import { childRecord } from '../child-record.js';
-import type { SyncDependencies, SyncOutcome } from '../dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { noOp, planGuards, type ChildContext, type EventFacts, type StateChange, type SyncPlan } from '../plan.js';
 import type { RecordSyncState } from '../state.js';
@@ -41,7 +41,7 @@ export function planAppointmentSync(
   return { kind: 'write', operations: [{ op: 'appointment.update', appointmentId: state.ghlId, body: desired.updateBody }], creates: false, next };
 }
 
-async function syncAppointment(payload: RelatelAppointment, cancels: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
+async function syncAppointment(payload: RelatelAppointment, cancels: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const { relatelId, state, ghlContactId } = await childRecord('appointments', payload, facts, deps);
   let desired;
   if (!facts.isDelete) {

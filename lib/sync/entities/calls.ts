@@ -9,8 +9,9 @@ import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '.
 import { hashBody } from '../../mapping/hash.js';
 import { applyPlan } from '../apply-plan.js';
 import { ghlContactIdOf } from '../child-record.js';
-import type { SyncDependencies, SyncOutcome } from '../dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
+import { skipped } from '../outcome.js';
 import type { EventFacts } from '../plan.js';
 import { readRecordState } from '../settle-create.js';
 import { planNoteSync } from './notes.js';
@@ -19,7 +20,7 @@ import { planTaskSync, taskFieldsHash } from './tasks.js';
 /** Calls have no Relatel note id: the call's uuid names the note (and its callback task). */
 export const callRecordId = (callUuid: string) => `call:${callUuid}`;
 
-async function syncCall(call: RelatelCall, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
+async function syncCall(call: RelatelCall, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const recordId = callRecordId(call.call_uuid);
   const party = callRemoteParty(call, deps.mapping);
   const noteState = await readRecordState('notes', recordId, deps);
@@ -31,7 +32,7 @@ async function syncCall(call: RelatelCall, facts: EventFacts, deps: SyncDependen
   if (ghlContactId === undefined) {
     // A hidden or invalid number and no Relatel contact: there is no one to log the call on.
     // Counted, not parked: a human could do nothing with it either.
-    if (party.phone === undefined) return [{ entity: 'notes', relatelId: recordId, result: 'no-party', ghlCalls: 0 }];
+    if (party.phone === undefined) return [{ entity: 'notes', relatelId: recordId, outcome: skipped('no-party'), ghlCalls: 0 }];
     ghlCalls += 1;
     // The phone alone: upsert overwrites what it sends on a GHL contact it matches, and a
     // caller GHL already knows keeps its own source (say, the ad it came from).
@@ -41,7 +42,7 @@ async function syncCall(call: RelatelCall, facts: EventFacts, deps: SyncDependen
   const note = mapCallToNoteBody(call, deps.mapping);
   const noteDesired = { createBody: note.body, updateBody: note.body, bodyHash: hashBody(note.body) };
   const noteOutcome = await applyPlan('notes', recordId, noteState, planNoteSync(facts, noteState, noteDesired, { ghlContactId }), deps);
-  const outcomes = [{ ...noteOutcome, ghlCalls: noteOutcome.ghlCalls + ghlCalls }];
+  const outcomes: SyncOutcomes = [{ ...noteOutcome, ghlCalls: noteOutcome.ghlCalls + ghlCalls }];
 
   const callback = mapCallToCallbackTaskBody(call, deps.mapping);
   if (callback !== undefined) {

@@ -14,7 +14,7 @@ import { dedupeIssues } from '../../mapping/result.js';
 import { diffTags, normaliseTags } from '../../mapping/tags.js';
 import { applyPlan } from '../apply-plan.js';
 import { formatTwoPartHash, parseTwoPartHash } from '../body-hash.js';
-import type { SyncDependencies, SyncOutcome } from '../dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { noOp, planGuards, type EventFacts, type GhlOperation, type StateChange, type SyncPlan } from '../plan.js';
 import { readRecordState } from '../settle-create.js';
@@ -108,7 +108,7 @@ function diffTagsWithDoubt(state: RecordSyncState, wanted: readonly string[]): {
   return { add, remove };
 }
 
-async function syncContact(payload: RelatelContact, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
+async function syncContact(payload: RelatelContact, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const relatelId = String(payload.id);
   const state = await readRecordState('contacts', relatelId, deps);
   if (facts.isDelete && state?.ghlId === undefined && state?.pendingCreateSince !== undefined) {

@@ -6,7 +6,7 @@ import { mapNoteToCreateBody, mapNoteToUpdateBody } from '../../mapping/notes.js
 import { dedupeIssues } from '../../mapping/result.js';
 import { applyPlan } from '../apply-plan.js';
 import { childRecord } from '../child-record.js';
-import type { SyncDependencies, SyncOutcome } from '../dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { noOp, planGuards, type ChildContext, type EventFacts, type GhlOperation, type StateChange, type SyncPlan } from '../plan.js';
 import type { RecordSyncState } from '../state.js';
@@ -33,7 +33,7 @@ export function planNoteSync(event: EventFacts, state: RecordSyncState | undefin
   return { kind: 'write', operations: [operation], creates: false, next };
 }
 
-async function syncNote(payload: RelatelNote, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
+async function syncNote(payload: RelatelNote, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const { relatelId, state, ghlContactId } = await childRecord('notes', payload, facts, deps);
   let desired;
   if (!facts.isDelete) {

@@ -11,7 +11,7 @@ import { mapTaskToCreateBody, mapTaskToUpdateBody } from '../../mapping/tasks.js
 import { applyPlan } from '../apply-plan.js';
 import { formatTwoPartHash, parseTwoPartHash } from '../body-hash.js';
 import { childRecord } from '../child-record.js';
-import type { SyncDependencies, SyncOutcome } from '../dependencies.js';
+import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { noOp, planGuards, type ChildContext, type EventFacts, type GhlOperation, type StateChange, type SyncPlan } from '../plan.js';
 import type { RecordSyncState } from '../state.js';
@@ -62,7 +62,7 @@ export function planTaskSync(event: EventFacts, state: RecordSyncState | undefin
   return { kind: 'write', operations, creates: false, next };
 }
 
-async function syncTask(payload: RelatelTask, completes: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcome[]> {
+async function syncTask(payload: RelatelTask, completes: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const { relatelId, state, ghlContactId } = await childRecord('tasks', payload, facts, deps);
   const task = completes ? { ...payload, status: 'completed' as const } : payload;
   // The default due date of a task without one is relative to the event, not to the clock: a

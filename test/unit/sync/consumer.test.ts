@@ -23,7 +23,7 @@ function harness(processRecord: RecordProcessor, maxReceiveCount = 8) {
 
 describe('batch consumer', () => {
   it('reports no failures when every record syncs', async () => {
-    const { consume } = harness(async () => ({ outcome: 'synced' }));
+    const { consume } = harness(async () => ({ status: 'synced' as const }));
     expect(await consume(sqsEvent(sqsRecord(), sqsRecord()))).toEqual({ batchItemFailures: [] });
   });
 
@@ -69,7 +69,7 @@ describe('batch consumer', () => {
     const otherGroup = sqsRecord({ groupId: 'b' });
     const processRecord = vi.fn(async (record: SQSRecord) => {
       if (record === first) throw transientError('503', { reason: 'ghl-503' });
-      return { outcome: 'synced' as const };
+      return { status: 'synced' as const };
     });
     const { consume, visibility } = harness(processRecord);
     const response = await consume(sqsEvent(first, sameGroup, otherGroup));
@@ -90,7 +90,7 @@ describe('batch consumer', () => {
       if (record === a1) await bStarted;
       if (record === b1) releaseA();
       order.push(record === a1 ? 'a1' : record === a2 ? 'a2' : 'b1');
-      return { outcome: 'synced' };
+      return { status: 'synced' as const };
     });
     expect(await consume(sqsEvent(a1, a2, b1))).toEqual({ batchItemFailures: [] });
     expect(order).toEqual(['b1', 'a1', 'a2']);
@@ -108,7 +108,7 @@ describe('batch consumer', () => {
         throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
       }
       if (record === b1) await afterA1;
-      return { outcome: 'synced' as const };
+      return { status: 'synced' as const };
     });
     const { consume, visibility } = harness(processRecord);
     const response = await consume(sqsEvent(a1, b1, b2));
@@ -129,7 +129,7 @@ describe('batch consumer', () => {
         throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
       }
       await afterSpender;
-      return { outcome: 'synced' as const };
+      return { status: 'synced' as const };
     });
     const { consume, parked } = harness(processRecord, 3);
     const response = await consume(sqsEvent(spender, before, last));

@@ -5,6 +5,7 @@ import { validateRelatelEvent, type RoutedRelatelEvent } from '../../../lib/even
 import type { GhlClient } from '../../../lib/ghl/client.js';
 import { mayHaveBeenApplied } from '../../../lib/ghl/errors.js';
 import { parseMappingConfig } from '../../../lib/mapping/config.js';
+import { outcomeLabel } from '../../../lib/sync/outcome.js';
 import { syncEvent } from '../../../lib/sync/sync-event.js';
 import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
 import { relatelContact, relatelEvent } from '../../factories/relatel-events.js';
@@ -36,7 +37,7 @@ async function createThenDelete(failure: Error) {
 describe('a contact whose create failed, then its delete', () => {
   it('is deleted at once (nothing to delete) when GHL refused the create with a 422', async () => {
     const outcomes = await createThenDelete(permanentError('GHL answered 422', { reason: 'ghl-422', status: 422 }));
-    expect(outcomes.map((o) => o.result)).toEqual(['nothing-to-delete']);
+    expect(outcomes.map((o) => outcomeLabel(o.outcome))).toEqual(['nothing-to-delete']);
   });
 
   it('waits for the create to be settled when its answer was lost (a 5xx may hide a write)', async () => {
