@@ -15,7 +15,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { runBundleBench } from './bundles.js';
 import { kib, markdownTable, round } from './stats.js';
 import { BENCH_LOCATIONS, runStackBench, SIMULATED_LIMIT, type BenchLocation, type ThroughputFigures } from './throughput.js';
-import { DEFAULT_RATE_BUDGET } from '../lib/ghl/rate-limiter.js';
+import { DEFAULT_RATE_BUDGET } from '../lib/rate-budget.js';
 import { measureLimiterCeiling } from './limiter.js';
 import { runWebhookBench } from './webhook.js';
 

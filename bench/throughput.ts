@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PARKED_ATTRIBUTES } from '../lib/message-size.js';
 import { DEFAULT_MAX_RECEIVE_COUNT, ENTITIES, type Entity } from '../lib/entities.js';
-import { DEFAULT_RATE_BUDGET } from '../lib/ghl/rate-limiter.js';
+import { DEFAULT_RATE_BUDGET } from '../lib/rate-budget.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { SQS_RETRY_POLICY } from '../lib/sync/consumer.js';
 import { localSqsClient } from '../local/aws/local-aws.js';

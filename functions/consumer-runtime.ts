@@ -22,6 +22,7 @@ import { createGhlClient } from '../lib/ghl/index.js';
 import { parseMappingConfig, type MappingConfig } from '../lib/mapping/config.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
 import { createRelatelClient } from '../lib/relatel/client.js';
+import { readRelatelToken } from '../lib/relatel/token.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { CachedValue } from '../lib/cached-value.js';
 import type { SecretStore } from '../lib/secrets.js';
@@ -108,16 +109,6 @@ function mappingOf(config: ConsumerConfig): MappingConfig {
   const mapping = parseMappingConfig(config.MAPPING_CONFIG);
   if (config.GHL_CALENDAR_ID === undefined) return mapping;
   return { ...mapping, appointments: { ...mapping.appointments, calendarId: config.GHL_CALENDAR_ID } };
-}
-
-/** The Relatel secret holds the bare token, or `{"token": "..."}`. */
-export async function readRelatelToken(secrets: SecretStore, secretId: string): Promise<string> {
-  const value = (await secrets.getSecretString(secretId))?.trim();
-  if (!value) throw new Error(`The Relatel API token secret (${secretId}) is empty: put the token in it`);
-  if (!value.startsWith('{')) return value;
-  const token = (JSON.parse(value) as { token?: unknown }).token;
-  if (typeof token !== 'string' || token === '') throw new Error(`The Relatel API token secret (${secretId}) has no "token" field`);
-  return token;
 }
 
 /** The Lambda handler of one entity's consumer; configuration is read and validated at cold start. */

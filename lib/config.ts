@@ -8,7 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { DEFAULT_MAX_RECEIVE_COUNT, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
-import { DEFAULT_RATE_BUDGET } from './ghl/rate-limiter.js';
+import { DEFAULT_RATE_BUDGET } from './rate-budget.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -79,7 +79,7 @@ export const ghlClientConfigSchema = z.object({
   GHL_SECRET_ID: nonEmpty(),
   GHL_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   GHL_RATE_LIMIT_REQUESTS: positiveInt(DEFAULT_RATE_BUDGET.requests),
-  GHL_RATE_LIMIT_INTERVAL_MS: positiveInt(10_000),
+  GHL_RATE_LIMIT_INTERVAL_MS: positiveInt(DEFAULT_RATE_BUDGET.intervalMs),
   /** How long the credentials are served from memory before Secrets Manager is read again. */
   GHL_CREDENTIALS_TTL_MS: positiveInt(300_000),
 });

@@ -12,7 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js';
 import { DEFAULT_RESOURCE_PREFIX, ENTITIES, SYNC_TABLE, type Entity } from '../lib/entities.js';
 import { createRelatelClient, type RelatelClient } from '../lib/relatel/client.js';
-import { readRelatelToken } from '../functions/consumer-runtime.js';
+import { readRelatelToken } from '../lib/relatel/token.js';
 
 export const COMMON_OPTIONS = {
   local: { type: 'boolean', default: false },

@@ -20,7 +20,7 @@ import { runBackfill, type BackfillSummary } from '../../lib/ops/backfill.js';
 import { DynamoCheckpointStore } from '../../lib/ops/dynamo-checkpoint.js';
 import { createRelatelClient } from '../../lib/relatel/client.js';
 import { CachedValue } from '../../lib/cached-value.js';
-import { readRelatelToken } from '../consumer-runtime.js';
+import { readRelatelToken } from '../../lib/relatel/token.js';
 
 /** Its own checkpoint: a backfill started by hand (`npm run backfill`) does not interfere. */
 export const RECONCILE_CHECKPOINT = 'reconcile';
