@@ -1,24 +1,10 @@
 /**
- * The batch half of every consumer Lambda: runs each SQS record through the entity's record
- * processor and turns failures into what SQS and on-call need, by error kind:
- *  - permanent: the record is parked in the entity's DLQ with its reason, status and GHL
- *    traceId as message attributes, and reported as processed, so SQS deletes it: a poison
- *    message never cycles until maxReceiveCount.
- *  - transient on its last allowed receive: parked the same way (with e.g. `contact-not-synced`),
- *    so the reason travels with it instead of SQS's silent redrive.
- *  - transient or auth otherwise: the record fails its batch item and becomes visible again after
- *    the one retry policy's backoff (not after the full visibility timeout: a FIFO group is blocked
- *    while its head waits).
- *  - GHL's daily quota exhausted: every remaining record fails at once without touching GHL and
- *    waits a long time: retries cannot succeed before the quota resets.
- * FIFO order is kept per message group (processInGroupOrder): a failed record fails the rest of
- * its group in this batch, and other groups, which run side by side, go on.
- *
- * Given the invocation's Lambda context, the consumer also keeps every GHL request inside the
- * invocation's time, minus a margin for recording the outcome (ghl/transport.ts
- * `withinTimeLimit` says why: a request sent after the runtime gave the batch up lands after
- * newer writes of the same record). A record that runs out of time fails like any transient
- * failure and comes back, instead of the whole batch failing at the timeout.
+ * The batch half of every consumer Lambda: runs each SQS record through the record processor
+ * and turns failures into what SQS and on-call need, by error kind: permanent, or transient on
+ * the last receive, is parked in the DLQ with its reason; other failures come back after the
+ * retry policy's backoff; GHL's daily quota exhausted pauses the rest of the batch. FIFO order
+ * holds per message group, and GHL requests stay inside the invocation's time. The rules and
+ * why: docs/SYNC.md#the-batch.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';

@@ -1,15 +1,9 @@
 /**
- * The imperative half of planning: carries a plan's GHL operations out, in order, through the
- * GhlClient. It knows no rules of its own beyond one: a create that may already have happened
- * (an earlier attempt claimed it and then failed somewhere after GHL's write, e.g. a timeout on
- * the answer) first looks for the record it would create and adopts it, so an ambiguous failure
- * never leaves a duplicate task, note or appointment in GHL. Contacts need no search: upsert
- * matches them by email or phone, and a POST /contacts/ (only sent where the location forbids
- * duplicates) is answered with the contact GHL has, which is then linked the upsert way.
- *
- * A create is matched by a key (createMatchKey) that the sync state keeps, hashed, when the
- * create fails: a later event for the record may carry another body (a newer version, a
- * delete), so it must look for what the failed attempt sent, not for what it would send itself.
+ * Carries a plan's GHL operations out, in order, through the GhlClient. Its one rule of its
+ * own: a create that may already have happened first looks for the record it would create
+ * (by a hashed key, createMatchKey) and adopts it, so an ambiguous failure never leaves a
+ * duplicate task, note or appointment in GHL; contacts are matched by GHL itself
+ * (docs/SYNC.md#creates-in-doubt).
  */
 import { permanentError, transientError } from '../errors.js';
 import type { GhlAppointment, GhlClient, GhlContactUpsertInput, GhlNote, GhlTask } from '../ghl/client.js';
@@ -153,14 +147,10 @@ async function createContact(ghl: GhlClient, operation: Extract<GhlOperation, { 
 }
 
 /**
- * The upsert that sets a known contact's company (PUT cannot) must match that contact. It can
- * only miss if the contact's e-mail and phone changed between the plan's PUT and the upsert,
- * i.e. something else wrote the contact meanwhile; since GHL requests are kept inside their
- * invocation's time (ghl/transport.ts withinTimeLimit), FIFO order leaves no such writer of
- * ours, so this is the backstop, not the mechanism. A contact the upsert created is ours, made
- * a moment ago from this event: it is deleted at once and the event fails, so its retry writes
- * the fields again and upserts onto the right contact. One it matched belongs to someone else
- * (it now holds this event's fields): that needs a human, so the event is parked.
+ * The upsert that sets a known contact's company (PUT cannot) must match that contact. A
+ * contact it created instead is deleted and the event retried; one it matched belongs to
+ * someone else and needs a human, so the event is parked. Why this is a backstop only:
+ * docs/SYNC.md#setting-a-contacts-company.
  */
 async function setCompanyByUpsert(ghl: GhlClient, contactId: string, body: GhlContactUpsertInput): Promise<void> {
   const { created, contact } = await ghl.upsertContact(body);
