@@ -1,6 +1,6 @@
 /**
  * Whether the GHL location refuses duplicate contacts, which decides how a new contact is
- * written (plan.ts):
+ * written (entities/contacts.ts):
  *  - 'forbidden': POST /contacts/ with the tags in the body, one call. GHL itself refuses a
  *    second contact with the same e-mail or phone and names the existing one, which is then
  *    linked as upsert would link it;
