@@ -32,8 +32,7 @@ export const SYNC_HANDLERS: { readonly [E in Entity]: EntityHandlers<E> } = {
   appointments: appointmentHandlers,
 };
 
-/** The handler of an entity's action, if it has one. */
-export function handlerOf(entity: Entity, action: EventAction): EventHandler | undefined {
-  const handlers = SYNC_HANDLERS[entity] as Partial<Record<EventAction, EventHandler>>;
-  return Object.prototype.hasOwnProperty.call(handlers, action) ? handlers[action] : undefined;
+/** The handler of an entity's action (EntityHandlers guarantees one for every row of the table). */
+export function handlerOf(entity: Entity, action: EventAction): EventHandler {
+  return (SYNC_HANDLERS[entity] as Record<EventAction, EventHandler>)[action];
 }

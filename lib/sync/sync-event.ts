@@ -21,10 +21,8 @@ export async function syncEvent(event: RoutedRelatelEvent, deps: SyncDependencie
   if (await deps.state.wasDeliveryProcessed(deliveryId, deps.now())) {
     return [{ entity: route.entity, relatelId: recordIdOf(event), outcome: skipped('duplicate'), ghlCalls: 0 }];
   }
-  const handler = handlerOf(route.entity, route.action);
-  if (handler === undefined) throw new Error(`No handler for ${route.entity} ${route.action} (lib/sync/handlers.ts)`);
   const facts: EventFacts = { occurredAt: event.envelope.occurred_at, isDelete: route.action === 'delete' };
-  const outcomes = await handler(event, facts, deps);
+  const outcomes = await handlerOf(route.entity, route.action)(event, facts, deps);
   await deps.state.markDeliveryProcessed(deliveryId, deps.now());
   return outcomes;
 }

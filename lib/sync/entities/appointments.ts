@@ -41,7 +41,8 @@ export function planAppointmentSync(
   return { kind: 'write', operations: [{ op: 'appointment.update', appointmentId: state.ghlId, body: desired.updateBody }], creates: false, next };
 }
 
-async function syncAppointment(payload: RelatelAppointment, cancels: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
+/** Syncs an appointment event; `cancels`: the event type cancels it. */
+const syncAppointment = (cancels: boolean) => async ({ payload }: { payload: RelatelAppointment }, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> => {
   const { relatelId, state, ghlContactId } = await childRecord('appointments', payload, facts, deps);
   let desired;
   if (!facts.isDelete) {
@@ -56,11 +57,11 @@ async function syncAppointment(payload: RelatelAppointment, cancels: boolean, fa
   }
   const plan = planAppointmentSync(facts, state, desired, { ghlContactId });
   return [await applyPlan('appointments', relatelId, state, plan, deps)];
-}
+};
 
 /** What each appointment event type of lib/entities.ts does. */
 export const appointmentHandlers: EntityHandlers<'appointments'> = {
-  upsert: (event, facts, deps) => syncAppointment(event.payload, false, facts, deps),
-  cancel: (event, facts, deps) => syncAppointment(event.payload, true, facts, deps),
-  delete: (event, facts, deps) => syncAppointment(event.payload, false, facts, deps),
+  upsert: syncAppointment(false),
+  cancel: syncAppointment(true),
+  delete: syncAppointment(false),
 };

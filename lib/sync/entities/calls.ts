@@ -20,7 +20,7 @@ import { planTaskSync, taskFieldsHash } from './tasks.js';
 /** Calls have no Relatel note id: the call's uuid names the note (and its callback task). */
 export const callRecordId = (callUuid: string) => `call:${callUuid}`;
 
-async function syncCall(call: RelatelCall, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
+async function syncCall({ payload: call }: { payload: RelatelCall }, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const recordId = callRecordId(call.call_uuid);
   const party = callRemoteParty(call, deps.mapping);
   const noteState = await readRecordState('notes', recordId, deps);
@@ -55,5 +55,5 @@ async function syncCall(call: RelatelCall, facts: EventFacts, deps: SyncDependen
 
 /** What `call.ended` (routed to the notes queue, lib/entities.ts) does. */
 export const callHandlers: Pick<EntityHandlers<'notes'>, 'call'> = {
-  call: (event, facts, deps) => syncCall(event.payload, facts, deps),
+  call: syncCall,
 };

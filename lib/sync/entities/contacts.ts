@@ -108,7 +108,7 @@ function diffTagsWithDoubt(state: RecordSyncState, wanted: readonly string[]): {
   return { add, remove };
 }
 
-async function syncContact(payload: RelatelContact, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
+async function syncContact({ payload }: { payload: RelatelContact }, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const relatelId = String(payload.id);
   const state = await readRecordState('contacts', relatelId, deps);
   if (facts.isDelete && state?.ghlId === undefined && state?.pendingCreateSince !== undefined) {
@@ -180,6 +180,6 @@ function desiredContact(contact: RelatelContact, state: RecordSyncState | undefi
 
 /** What each contact event type of lib/entities.ts does. */
 export const contactHandlers: EntityHandlers<'contacts'> = {
-  upsert: (event, facts, deps) => syncContact(event.payload, facts, deps),
-  delete: (event, facts, deps) => syncContact(event.payload, facts, deps),
+  upsert: syncContact,
+  delete: syncContact,
 };

@@ -33,7 +33,7 @@ export function planNoteSync(event: EventFacts, state: RecordSyncState | undefin
   return { kind: 'write', operations: [operation], creates: false, next };
 }
 
-async function syncNote(payload: RelatelNote, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
+async function syncNote({ payload }: { payload: RelatelNote }, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const { relatelId, state, ghlContactId } = await childRecord('notes', payload, facts, deps);
   let desired;
   if (!facts.isDelete) {
@@ -49,6 +49,6 @@ async function syncNote(payload: RelatelNote, facts: EventFacts, deps: SyncDepen
 
 /** What each note event type of lib/entities.ts does (a finished call: calls.ts). */
 export const noteHandlers: Omit<EntityHandlers<'notes'>, 'call'> = {
-  upsert: (event, facts, deps) => syncNote(event.payload, facts, deps),
-  delete: (event, facts, deps) => syncNote(event.payload, facts, deps),
+  upsert: syncNote,
+  delete: syncNote,
 };

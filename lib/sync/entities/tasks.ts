@@ -62,7 +62,8 @@ export function planTaskSync(event: EventFacts, state: RecordSyncState | undefin
   return { kind: 'write', operations, creates: false, next };
 }
 
-async function syncTask(payload: RelatelTask, completes: boolean, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
+/** Syncs a task event; `completes`: the event type says the task is completed whatever its payload says. */
+const syncTask = (completes: boolean) => async ({ payload }: { payload: RelatelTask }, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> => {
   const { relatelId, state, ghlContactId } = await childRecord('tasks', payload, facts, deps);
   const task = completes ? { ...payload, status: 'completed' as const } : payload;
   // The default due date of a task without one is relative to the event, not to the clock: a
@@ -74,11 +75,11 @@ async function syncTask(payload: RelatelTask, completes: boolean, facts: EventFa
   const desired = facts.isDelete ? undefined : { createBody: create.body, updateBody: update.body, fieldsHash: taskFieldsHash(update.body) };
   const plan = planTaskSync(facts, state, desired, { ghlContactId });
   return [await applyPlan('tasks', relatelId, state, plan, deps)];
-}
+};
 
 /** What each task event type of lib/entities.ts does. */
 export const taskHandlers: EntityHandlers<'tasks'> = {
-  upsert: (event, facts, deps) => syncTask(event.payload, false, facts, deps),
-  complete: (event, facts, deps) => syncTask(event.payload, true, facts, deps),
-  delete: (event, facts, deps) => syncTask(event.payload, false, facts, deps),
+  upsert: syncTask(false),
+  complete: syncTask(true),
+  delete: syncTask(false),
 };
