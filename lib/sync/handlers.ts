@@ -25,6 +25,7 @@ export type EntityHandlers<E extends Entity> = {
   readonly [A in ActionsOf<E>]: EventHandler<Extract<RoutedRelatelEvent, { eventType: EventTypesOf<E, A> }>>;
 };
 
+/** Every entity's handlers; syncEvent picks one by the row of the event's type. */
 export const SYNC_HANDLERS: { readonly [E in Entity]: EntityHandlers<E> } = {
   contacts: contactHandlers,
   tasks: taskHandlers,

@@ -22,6 +22,7 @@ export const SKIP_REASONS = [
 
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+/** What became of an event: synced, skipped and why, or parked and why. */
 export type EventOutcome =
   | { readonly status: 'synced' }
   | { readonly status: 'skipped'; readonly reason: SkipReason }
@@ -34,12 +35,15 @@ export type RecordOutcome = Exclude<EventOutcome, { status: 'parked' }>;
 /** One word for log fields, metric dimensions and the local stack's lines: `synced`, or the reason. */
 export type OutcomeLabel = 'synced' | SkipReason | ErrorReason;
 
+/** The outcome as one word (see OutcomeLabel). */
 export function outcomeLabel(outcome: EventOutcome): OutcomeLabel {
   return outcome.status === 'synced' ? 'synced' : outcome.reason;
 }
 
+/** A record written to GHL. */
 export const SYNCED: RecordOutcome = { status: 'synced' };
 
+/** A record left alone, and why. */
 export function skipped(reason: SkipReason): RecordOutcome {
   return { status: 'skipped', reason };
 }
