@@ -8,12 +8,11 @@
  *  - orphaned: the state has a live GHL twin for a contact Relatel no longer has (a lost delete).
  *
  * Contacts carry no updated_at in Relatel, so "stale" is decided by the body hash the consumers
- * store, computed the same way (see `expectedContactBodyHash`). Report ids only, never values.
+ * store, computed the same way (`expectedContactBodyHash` in lib/sync/entities/contacts.ts). Report ids only, never values.
  */
-import { mapContactToUpdateBody } from '../mapping/contacts.js';
 import type { MappingConfig } from '../mapping/config.js';
 import type { RelatelClient, RelatelContact } from '../relatel/client.js';
-import { contactBodyHash, contactHashes } from '../sync/entities/contacts.js';
+import { expectedContactBodyHash } from '../sync/entities/contacts.js';
 import { allStates, type SyncStateStore } from '../sync/state.js';
 import { contactPages } from './relatel-pages.js';
 
@@ -68,12 +67,6 @@ export async function verifyContacts(deps: VerifyDependencies, options: { pageSi
     if (!seen.has(relatelId)) report.missing.push({ relatelId, reason: 'no-sync-state' });
   }
   return report;
-}
-
-/** The bodyHash a contact consumer stores after writing this contact, by the consumer's own rule. */
-export function expectedContactBodyHash(contact: RelatelContact, mapping: MappingConfig): string {
-  const { fieldsHash, companyHash } = contactHashes(mapContactToUpdateBody(contact, mapping));
-  return contactBodyHash(fieldsHash, companyHash);
 }
 
 export function hasDrift(report: DriftReport): boolean {

@@ -9,6 +9,7 @@ import type { RelatelContact } from '../../events/schemas.js';
 import type { GhlContactCreateInput, GhlContactUpsertInput } from '../../ghl/client.js';
 import type { GhlUpdateContactBody } from '../../ghl/types.js';
 import { contactTags, mapContactToCreateBody, mapContactToUpdateBody, mapContactToUpsertBody, type MappedContactUpdate } from '../../mapping/contacts.js';
+import type { MappingConfig } from '../../mapping/config.js';
 import { hashBody } from '../../mapping/hash.js';
 import { dedupeIssues } from '../../mapping/result.js';
 import { diffTags, normaliseTags } from '../../mapping/tags.js';
@@ -46,12 +47,15 @@ export function contactBodyHash(fieldsHash: string, companyHash: string): string
   return formatTwoPartHash({ fields: fieldsHash, separate: companyHash });
 }
 
-/**
- * The two parts of a contact's bodyHash, from its mapped update body. `npm run verify` compares
- * Relatel with the state by it.
- */
-export function contactHashes(update: MappedContactUpdate): { fieldsHash: string; companyHash: string } {
+/** The two parts of a contact's bodyHash, from its mapped update body. */
+function contactHashes(update: MappedContactUpdate): { fieldsHash: string; companyHash: string } {
   return { fieldsHash: hashBody(update.body), companyHash: hashBody({ companyName: update.companyName ?? null }) };
+}
+
+/** The bodyHash the contacts consumer stores after writing this contact: `npm run verify` compares Relatel with the state by it. */
+export function expectedContactBodyHash(contact: RelatelContact, mapping: MappingConfig): string {
+  const { fieldsHash, companyHash } = contactHashes(mapContactToUpdateBody(contact, mapping));
+  return contactBodyHash(fieldsHash, companyHash);
 }
 
 /** The plan of a contact event: pure. */
