@@ -23,6 +23,8 @@ export const ERROR_REASONS = [
   'ghl-answer-unexpected',
   'ghl-daily-quota-exhausted',
   'ghl-rate-budget-wait',
+  'ghl-rate-wait-beyond-deadline',
+  'ghl-circuit-open',
   'invocation-out-of-time',
   'ghl-secret-invalid',
   'ghl-oauth-refresh-in-progress',
@@ -31,6 +33,8 @@ export const ERROR_REASONS = [
   'ghl-oauth-token-not-stored',
   // Relatel's API (lib/relatel); an HTTP status is `relatel-<status>`.
   'relatel-unreachable',
+  'relatel-timeout',
+  'relatel-answer-unexpected',
   'relatel-bad-body',
   'relatel-unexpected-shape',
   // Records GHL cannot take (lib/mapping)

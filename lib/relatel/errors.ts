@@ -20,7 +20,7 @@ export function relatelErrorFromAnswer(
   body: unknown,
   nowMs: number = Date.now(),
 ): SyncError {
-  const reason = `relatel-${status}`;
+  const reason = `relatel-${status}` as const;
   const kind = errorKindOfStatus(status);
   if (kind === 'auth') {
     return authError(`Relatel rejected the API token (401) on ${operation}: it may have been revoked; put a valid token in the Relatel secret`, { reason, status });

@@ -16,7 +16,8 @@ import type { EventOutcome } from './outcome.js';
 
 /** Why a record was parked, as DLQ message attributes carry it. Never personal data. */
 export interface ParkedFailure {
-  reason: ErrorReason;
+  /** One of ERROR_REASONS when the consumer parks; the parker takes any text and cuts it to fit. */
+  reason: string;
   kind: ErrorKind;
   status?: number;
   traceId?: string;
@@ -185,7 +186,7 @@ export async function processInGroupOrder(records: readonly SQSRecord[], handle:
   return records.filter((record) => failed.has(record.messageId)).map((record) => record.messageId);
 }
 
-function describeFailure(error: unknown, receiveCount: number): ParkedFailure {
+function describeFailure(error: unknown, receiveCount: number): ParkedFailure & { reason: ErrorReason } {
   if (isSyncError(error)) {
     return {
       reason: error.reason,

@@ -109,7 +109,7 @@ describe('the wait of a request the client held back', () => {
     ['ghl-rate-wait-beyond-deadline', 8_000],
     ['ghl-circuit-open', 30_000],
     ['ghl-daily-quota-exhausted', 900_000],
-  ])('%s names its wait', (reason, retryAfterMs) => {
+  ] as const)('%s names its wait', (reason, retryAfterMs) => {
     expect(ghlWaitOf(transientError('x', { reason, retryAfterMs }))).toEqual({ reason, retryAfterMs });
   });
 
