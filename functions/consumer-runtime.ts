@@ -71,6 +71,8 @@ export function buildConsumer(
   const consume = createBatchConsumer({
     entity: config.ENTITY,
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    retryHorizonMs: config.RETRY_HORIZON_MS,
+    now: () => now().getTime(),
     ...(adapters.retryPolicy && { retryPolicy: adapters.retryPolicy }),
     parker: new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now),
     visibility: new SqsVisibilityChanger(sqs, queueUrl),

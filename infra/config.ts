@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX } from '../lib/entities.js';
+import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX, DEFAULT_RETRY_HORIZON_MS } from '../lib/entities.js';
 
 export class InfraConfigError extends Error {
   override name = 'InfraConfigError';
@@ -53,8 +53,10 @@ export const infraConfigSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, dashes or underscores')
     .default(DEFAULT_RESOURCE_PREFIX),
-  /** Receives of a message before SQS moves it to the DLQ. */
+  /** Receives of a message before SQS moves it to the DLQ: a backstop, the retry horizon decides. */
   maxReceiveCount: int(1, 1000).default(DEFAULT_MAX_RECEIVE_COUNT),
+  /** Hours a transiently failing record is retried before it is parked (below the queues' 14-day retention). */
+  retryHorizonHours: int(1, 12 * 24).default(DEFAULT_RETRY_HORIZON_MS / 3_600_000),
   /** Webhook stage throttling: steady requests per second and burst. */
   apiThrottleRateLimit: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),

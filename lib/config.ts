@@ -7,7 +7,7 @@
  * Settings of different functions live side by side below so a reader sees them all at once.
  */
 import * as z from 'zod/mini';
-import { DEFAULT_MAX_RECEIVE_COUNT, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
+import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RETRY_HORIZON_MS, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
 import { DEFAULT_RATE_BUDGET } from './rate-budget.js';
 
 export class ConfigError extends Error {
@@ -95,6 +95,8 @@ export const consumerConfigSchema = z.object({
   SYNC_TABLE_NAME: nonEmpty(),
   /** The queue's redrive maxReceiveCount: a transient failure on that receive is parked with its reason. */
   MAX_RECEIVE_COUNT: positiveInt(DEFAULT_MAX_RECEIVE_COUNT),
+  /** How long a transiently failing record is retried before it is parked (lib/sync/retry-horizon.ts). */
+  RETRY_HORIZON_MS: positiveInt(DEFAULT_RETRY_HORIZON_MS),
   /** How long a create claim blocks other workers; must exceed the consumer's timeout. */
   CREATE_LEASE_MS: positiveInt(600_000),
   /** Relatel API token secret, for hydrating thin payloads; without it thin contact events are parked. */

@@ -123,8 +123,21 @@ export function deadLetterQueueUrlEnvVar(entity: Entity): string {
   return `DLQ_URL_${entity.toUpperCase()}`;
 }
 
-/** Default receives before SQS moves a message to the DLQ (configurable per deployment). */
-export const DEFAULT_MAX_RECEIVE_COUNT = 8;
+/**
+ * Default receives before SQS moves a message to the DLQ (configurable per deployment): SQS's
+ * maximum, a backstop only. Time decides when a failing record is parked (the retry horizon,
+ * lib/sync/retry-horizon.ts); the consumer parks on this receive too, with its reason.
+ */
+export const DEFAULT_MAX_RECEIVE_COUNT = 1000;
+
+/**
+ * How long a transiently failing record is retried before it is parked: 24 hours, longer than
+ * any GHL outage on record, shorter than Relatel's own webhook retries (docs/GHL-CLIENT.md#the-retry-horizon).
+ */
+export const DEFAULT_RETRY_HORIZON_MS = 24 * 3_600_000;
+
+/** The entity queues keep messages for SQS's maximum, longer than any wait the consumers allow. */
+export const QUEUE_RETENTION_DAYS = 14;
 
 /** DLQs keep messages for SQS's maximum, so nothing parked expires before a human sees it. */
 export const DLQ_RETENTION_DAYS = 14;
@@ -154,6 +167,7 @@ export const CONSUMER_ENV = {
   rateLimitIntervalMs: 'GHL_RATE_LIMIT_INTERVAL_MS',
   mappingConfig: 'MAPPING_CONFIG',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  retryHorizonMs: 'RETRY_HORIZON_MS',
   createLeaseMs: 'CREATE_LEASE_MS',
   logLevel: 'LOG_LEVEL',
 } as const;

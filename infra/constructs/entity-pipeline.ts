@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import {
   CONSUMER_ENV,
   DLQ_RETENTION_DAYS,
+  QUEUE_RETENTION_DAYS,
   deadLetterQueueName,
   deadLetterQueueUrlEnvVar,
   queueName,
@@ -84,6 +85,9 @@ export class EntityPipeline extends Construct {
       ...common,
       queueName: queueName(entity, config.resourcePrefix),
       visibilityTimeout: Duration.seconds(config.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
+      // Longer than any wait the consumer allows (the retry horizon, waits for the quota or for
+      // GHL to answer): a record is parked with its reason before SQS could drop it.
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
     });
 
@@ -185,6 +189,7 @@ function consumerEnvironment(
     [CONSUMER_ENV.logLevel]: config.logLevel,
     // On its last allowed receive a consumer parks a failing record itself, with the reason.
     [CONSUMER_ENV.maxReceiveCount]: String(config.maxReceiveCount),
+    [CONSUMER_ENV.retryHorizonMs]: String(config.retryHorizonHours * 3_600_000),
     // A create claim must outlive any consumer run, or a slow creator and a taker-over could both create.
     [CONSUMER_ENV.createLeaseMs]: String(config.consumerTimeoutSeconds * 2 * 1000),
     // Its own queue (to extend the visibility of records it backs off) and its own DLQ (to park

@@ -1,8 +1,8 @@
 /**
  * The batch half of every consumer Lambda: runs each SQS record through the record processor
- * and turns failures into what SQS and on-call need, by error kind: permanent, or transient on
- * the last receive, is parked in the DLQ with its reason; other failures come back after the
- * retry policy's backoff; GHL's daily quota exhausted pauses the rest of the batch. FIFO order
+ * and turns failures into what SQS and on-call need, by error kind: permanent, or transient past the
+ * retry horizon (hours, retry-horizon.ts), is parked in the DLQ with its reason; other failures
+ * come back after the retry policy's backoff; GHL's daily quota exhausted pauses the rest of the batch. FIFO order
  * holds per message group, and GHL requests stay inside the invocation's time. The rules and
  * why: docs/SYNC.md#the-batch.
  */
@@ -13,6 +13,7 @@ import { GHL_DAILY_QUOTA_REASON } from '../ghl/errors.js';
 import { GHL_OUT_OF_TIME_REASON, withinTimeLimit } from '../ghl/transport.js';
 import { backoffDelayMs, type RetryPolicy } from '../retry.js';
 import type { EventOutcome } from './outcome.js';
+import { DEFAULT_LAST_CHANCE_MS, DEFAULT_RETRY_HORIZON_MS, shouldPark } from './retry-horizon.js';
 
 /** Why a record was parked, as DLQ message attributes carry it. Never personal data. */
 export interface ParkedFailure {
@@ -48,6 +49,11 @@ export interface ConsumerOptions {
   visibility: VisibilityChanger;
   /** The queue's redrive maxReceiveCount: on this receive a transient failure is parked. */
   maxReceiveCount: number;
+  /** How long a record failing transiently is retried before it is parked (default 24 h). */
+  retryHorizonMs?: number;
+  /** A record this old is parked whatever the cause, before the queue's retention deletes it. */
+  lastChanceMs?: number;
+  now?: () => number;
   /** Backoff between SQS redeliveries of a failed record (seconds granularity). */
   retryPolicy?: RetryPolicy;
   /** How long records wait when GHL's daily quota is exhausted. */
@@ -66,17 +72,52 @@ export type InvocationClock = Pick<Context, 'getRemainingTimeInMillis'>;
 
 export const DEFAULT_TIME_MARGIN_MS = 1_000;
 
-/** SQS redelivery backoff: 1 s, 2 s, 4 s ... up to 5 minutes, jittered. */
-export const SQS_RETRY_POLICY: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+/**
+ * SQS redelivery backoff: 2 s, 4 s, 8 s ... up to 15 minutes, jittered. The cap keeps a record
+ * retried every few minutes through a long outage (the horizon, not the count, ends it) while
+ * spending well under the queue's maxReceiveCount in a day.
+ */
+export const SQS_RETRY_POLICY: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 2_000, maxDelayMs: 900_000 };
+
+/** SQS's upper bound for a message's visibility timeout. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * Failures that wait for something which happens by itself and is watched: not held to the
+ * retry horizon (lib/sync/retry-horizon.ts), only to the queue's limits.
+ */
+const WAITING_REASONS: ReadonlySet<string> = new Set([GHL_DAILY_QUOTA_REASON]);
 
 export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+}
+
+/** Time since SQS first accepted the record (0 when the attribute is missing). */
+export function ageOf(record: SQSRecord, now: number): number {
+  const sent = Number(record.attributes.SentTimestamp);
+  return Number.isFinite(sent) ? Math.max(0, now - sent) : 0;
 }
 
 export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent, invocation?: InvocationClock) => Promise<SQSBatchResponse> {
   const retryPolicy = options.retryPolicy ?? SQS_RETRY_POLICY;
   const quotaDelay = options.quotaExhaustedDelaySeconds ?? 900;
   const margin = options.timeMarginMs ?? DEFAULT_TIME_MARGIN_MS;
+  const now = options.now ?? Date.now;
+  const horizon = {
+    horizonMs: options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS,
+    lastChanceMs: options.lastChanceMs ?? DEFAULT_LAST_CHANCE_MS,
+    maxReceiveCount: options.maxReceiveCount,
+  };
+  const parksNow = (record: SQSRecord, error: unknown) =>
+    shouldPark(
+      {
+        kind: errorKindOf(error),
+        waiting: isSyncError(error) && WAITING_REASONS.has(error.reason),
+        receiveCount: receiveCountOf(record),
+        ageMs: ageOf(record, now()),
+      },
+      horizon,
+    );
 
   return async (event, invocation) => {
     const timeLeft = invocation && (() => invocation.getRemainingTimeInMillis() - margin);
@@ -103,7 +144,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
         const error = transientError('Not started: GHL daily quota exhausted earlier in this batch', { reason: GHL_DAILY_QUOTA_REASON });
         // Waiting for the quota spends receives too: on the last one, park with the reason
         // rather than let SQS move the record to the DLQ without one.
-        if (receiveCountOf(record) >= options.maxReceiveCount) return park(record, error);
+        if (parksNow(record, error)) return park(record, error);
         delays.push({ record, seconds: quotaDelay });
         options.observer?.recordFailed(record, error, 'quota-wait');
         throw error;
@@ -113,19 +154,18 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
         options.observer?.recordProcessed(record, outcome);
         return outcome;
       } catch (error) {
-        const kind = errorKindOf(error);
         const receiveCount = receiveCountOf(record);
         if (isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON) {
           quotaExhausted = true;
-          if (receiveCount >= options.maxReceiveCount) return park(record, error);
+          if (parksNow(record, error)) return park(record, error);
           delays.push({ record, seconds: quotaDelay });
           options.observer?.recordFailed(record, error, 'quota-wait');
           throw error;
         }
-        if (kind === 'permanent' || receiveCount >= options.maxReceiveCount) return park(record, error);
+        if (parksNow(record, error)) return park(record, error);
         const hinted = isSyncError(error) ? error.retryAfterMs : undefined;
         const delayMs = Math.max(hinted ?? 0, backoffDelayMs(receiveCount, retryPolicy, options.random));
-        delays.push({ record, seconds: Math.min(43_200, Math.max(1, Math.ceil(delayMs / 1000))) });
+        delays.push({ record, seconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(delayMs / 1000))) });
         options.observer?.recordFailed(record, error, 'retry');
         throw error;
       }

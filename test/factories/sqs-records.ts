@@ -9,7 +9,12 @@ export interface SqsRecordOptions {
   deduplicationId?: string;
   receiveCount?: number;
   queueName?: string;
+  /** When SQS accepted the message (epoch ms); default SENT_AT. */
+  sentAt?: number;
 }
+
+/** Default SentTimestamp of factory records; a consumer under test reads its age from it. */
+export const SENT_AT = Date.UTC(2026, 10, 27, 9, 0, 0);
 
 let sequence = 0;
 
@@ -23,9 +28,9 @@ export function sqsRecord(options: SqsRecordOptions = {}): SQSRecord {
     body,
     attributes: {
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
-      SentTimestamp: String(Date.UTC(2026, 10, 27, 9, 0, 0)),
+      SentTimestamp: String(options.sentAt ?? SENT_AT),
       SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: String(Date.UTC(2026, 10, 27, 9, 0, 1)),
+      ApproximateFirstReceiveTimestamp: String((options.sentAt ?? SENT_AT) + 1_000),
       SequenceNumber: String(10_000 + sequence),
       MessageGroupId: options.groupId ?? 'group-1',
       MessageDeduplicationId: options.deduplicationId ?? randomUUID(),

@@ -23,9 +23,9 @@ describe('deployment configuration (CDK context)', () => {
     expect(parseInfraConfig(cdkJsonContext)).toEqual(parseInfraConfig({}));
   });
 
-  it('defaults maxReceiveCount to 8, batch size to 10 and max concurrency to 2', () => {
+  it('defaults maxReceiveCount to 1000 (a backstop), the retry horizon to 24 h, batch size to 10 and max concurrency to 2', () => {
     const config = parseInfraConfig({});
-    expect([config.maxReceiveCount, config.consumerBatchSize, config.consumerMaxConcurrency]).toEqual([8, 10, 2]);
+    expect([config.maxReceiveCount, config.retryHorizonHours, config.consumerBatchSize, config.consumerMaxConcurrency]).toEqual([1000, 24, 10, 2]);
   });
 
   it('rejects a maxReceiveCount below 1 and names the key', () => {

@@ -88,13 +88,19 @@ describe('queues', () => {
     }
   });
 
-  it('redrives each queue to its own dead-letter queue after maxReceiveCount (8) receives', () => {
+  it('redrives each queue to its own dead-letter queue only as a backstop, after 1000 receives', () => {
     for (const entity of ENTITIES) {
       const pipeline = stack.pipelines[entity];
       expect(resourceOf(pipeline.queue.queueUrl).Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: resolve(pipeline.deadLetterQueue.queueArn),
-        maxReceiveCount: 8,
+        maxReceiveCount: 1000,
       });
+    }
+  });
+
+  it('keeps queued messages 14 days, past the 24-hour retry horizon and any wait for GHL', () => {
+    for (const entity of ENTITIES) {
+      expect(resourceOf(stack.pipelines[entity].queue.queueUrl).Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }
   });
 
@@ -165,7 +171,8 @@ describe('consumers', () => {
         [CONSUMER_ENV.rateLimitIntervalMs]: '10000',
         [CONSUMER_ENV.mappingConfig]: JSON.stringify(optionalSettings.mapping),
         [CONSUMER_ENV.logLevel]: 'INFO',
-        [CONSUMER_ENV.maxReceiveCount]: '8',
+        [CONSUMER_ENV.maxReceiveCount]: '1000',
+        [CONSUMER_ENV.retryHorizonMs]: '86400000',
         [CONSUMER_ENV.createLeaseMs]: '120000',
         [queueUrlEnvVar(entity)]: resolve(pipeline.queue.queueUrl),
         [deadLetterQueueUrlEnvVar(entity)]: resolve(pipeline.deadLetterQueue.queueUrl),

@@ -15,7 +15,7 @@ import { createRecordProcessor } from '../../../lib/sync/record-processor.js';
 import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
 import { startGhlSimulator, type GhlSimulator } from '../../../local/ghl-simulator/index.js';
 import { relatelContact, relatelEvent, type RelatelEventFixture } from '../../factories/relatel-events.js';
-import { sqsRecord } from '../../factories/sqs-records.js';
+import { SENT_AT, sqsRecord } from '../../factories/sqs-records.js';
 
 const SECRET_ID = 'ghl';
 
@@ -90,6 +90,7 @@ function contactsConsumer() {
   const consume = createBatchConsumer({
     entity: 'contacts',
     maxReceiveCount: 10,
+    now: () => SENT_AT,
     parker: { park: async () => {} },
     visibility: { changeVisibility: async () => {} },
     processRecord: createRecordProcessor({

@@ -14,7 +14,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach } from 'vitest';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { messageGroupIdOf, queueName, routeOf, DEFAULT_MAX_RECEIVE_COUNT, type Entity, type RoutedEventType } from '../../../lib/entities.js';
+import { messageGroupIdOf, queueName, routeOf, type Entity, type RoutedEventType } from '../../../lib/entities.js';
 import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import { parseMappingConfig, type MappingConfigInput } from '../../../lib/mapping/config.js';
 import type { RelatelClient } from '../../../lib/relatel/client.js';
@@ -106,7 +106,8 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
     [GHL_SECRET_ID]: JSON.stringify(options.ghlSecret?.(ghl) ?? { type: 'pit', token: ghl.tokens[0], locationId: ghl.locationId }),
   });
   const secretStore = options.wrapSecretStore?.(secrets) ?? secrets;
-  const maxReceiveCount = options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+  // Tests of parking on the last receive count on a small number; production's is far larger.
+  const maxReceiveCount = options.maxReceiveCount ?? 8;
   const mapping = parseMappingConfig({ ...options.mapping, appointments: { calendarId: ghl.calendarIds[0], ...options.mapping?.appointments } });
   const parked: ParkedRecord[] = [];
   const visibilityChanges: { messageId: string; seconds: number }[] = [];
@@ -142,6 +143,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
       consumer = createBatchConsumer({
         entity,
         maxReceiveCount,
+        now: clock.now,
         parker: { park: async (record, failure) => void parked.push({ entity, record, failure }) },
         visibility: {
           changeVisibility: async (changes) =>
@@ -192,6 +194,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
         groupId: messageGroupIdOf(type, event.payload) ?? 'no-group',
         deduplicationId: event.delivery_id,
         queueName: queueName(entity),
+        sentAt: clock.now(),
         ...overrides,
       });
       entityOfRecord.set(record.messageId, entity);

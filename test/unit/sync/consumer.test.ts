@@ -3,15 +3,19 @@ import type { SQSRecord } from 'aws-lambda';
 import { createBatchConsumer, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
 import { GHL_DAILY_QUOTA_REASON } from '../../../lib/ghl/errors.js';
 import { permanentError, transientError } from '../../../lib/errors.js';
-import { sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
+import { SENT_AT, sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
 
-function harness(processRecord: RecordProcessor, maxReceiveCount = 8) {
+const HOUR = 3_600_000;
+
+/** A consumer whose clock reads `ageMs` after the factory records were queued. */
+function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60_000) {
   const parked: { record: SQSRecord; failure: ParkedFailure }[] = [];
   const visibility: { id: string; seconds: number }[] = [];
   const consume = createBatchConsumer({
     entity: 'contacts',
     processRecord,
     maxReceiveCount,
+    now: () => SENT_AT + ageMs,
     random: () => 0.5,
     parker: { park: async (record, failure) => void parked.push({ record, failure }) },
     visibility: {
@@ -61,6 +65,46 @@ describe('batch consumer', () => {
     }, 3);
     expect(await consume(sqsEvent(sqsRecord({ receiveCount: 3 })))).toEqual({ batchItemFailures: [] });
     expect(parked[0]!.failure).toMatchObject({ reason: 'contact-not-synced', receiveCount: 3 });
+  });
+
+  it('keeps retrying a transient failure for the retry horizon, whatever the receive count', async () => {
+    const { consume, parked } = harness(async () => {
+      throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+    }, 1000, 23 * HOUR);
+    const record = sqsRecord({ receiveCount: 150 });
+    expect(await consume(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(parked).toHaveLength(0);
+  });
+
+  it('parks a transient failure, with its reason, once it has failed for 24 hours', async () => {
+    const { consume, parked } = harness(async () => {
+      throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+    }, 1000, 24 * HOUR);
+    expect(await consume(sqsEvent(sqsRecord({ receiveCount: 150 })))).toEqual({ batchItemFailures: [] });
+    expect(parked[0]!.failure).toMatchObject({ reason: 'ghl-503', receiveCount: 150 });
+  });
+
+  it('lets a record waiting for the daily quota wait past the horizon, until a day before the queue drops it', async () => {
+    const quota = async () => {
+      throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+    };
+    const waiting = harness(quota, 1000, 30 * HOUR);
+    const record = sqsRecord({ receiveCount: 40 });
+    expect(await waiting.consume(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(waiting.parked).toHaveLength(0);
+
+    const nearExpiry = harness(quota, 1000, 13 * 24 * HOUR);
+    expect(await nearExpiry.consume(sqsEvent(sqsRecord({ receiveCount: 40 })))).toEqual({ batchItemFailures: [] });
+    expect(nearExpiry.parked[0]!.failure.reason).toBe(GHL_DAILY_QUOTA_REASON);
+  });
+
+  it('caps the redelivery backoff at 15 minutes', async () => {
+    const { consume, visibility } = harness(async () => {
+      throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+    }, 1000);
+    await consume(sqsEvent(sqsRecord({ receiveCount: 30 })));
+    // random() = 0.5 of a 900 s ceiling.
+    expect(visibility[0]!.seconds).toBe(450);
   });
 
   it('fails the rest of a message group after a failure, but not other groups', async () => {
@@ -150,6 +194,7 @@ describe('batch consumer', () => {
     const consume = createBatchConsumer({
       entity: 'contacts',
       maxReceiveCount: 8,
+      now: () => SENT_AT + 60_000,
       processRecord: async () => {
         throw transientError('503', { reason: 'ghl-503' });
       },
