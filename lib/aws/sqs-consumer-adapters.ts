@@ -1,8 +1,10 @@
 /**
- * SQS behind the consumer's DeadLetterParker and VisibilityChanger ports.
+ * SQS behind the consumer's DeadLetterParker, VisibilityChanger and ChildWaker ports.
  */
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import type { Entity } from '../entities.js';
+import type { ChildWaker, WaitingChild } from '../sync/contact-waiters.js';
 import { PARKED_ATTRIBUTES, QUEUED_ATTRIBUTES, truncateUtf8, type AttributeLimit } from '../message-size.js';
 import type { DeadLetterParker, ParkedFailure, VisibilityChanger } from '../sync/consumer.js';
 
@@ -85,6 +87,41 @@ export class SqsVisibilityChanger implements VisibilityChanger {
           })),
         }),
       );
+    }
+  }
+}
+
+/**
+ * Wakes children waiting for their contact: visibility 0 in their own queues. A receipt handle
+ * gone stale (the child was received again meanwhile) fails its entry, which is fine: that
+ * receive is already running or waiting on its own.
+ */
+export class SqsChildWaker implements ChildWaker {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrlOf: (entity: Entity) => string | undefined,
+  ) {}
+
+  async wake(children: readonly WaitingChild[]): Promise<void> {
+    const byQueue = new Map<string, WaitingChild[]>();
+    for (const child of children) {
+      const queueUrl = this.queueUrlOf(child.entity);
+      if (queueUrl === undefined) continue;
+      byQueue.set(queueUrl, [...(byQueue.get(queueUrl) ?? []), child]);
+    }
+    for (const [queueUrl, waiting] of byQueue) {
+      for (let start = 0; start < waiting.length; start += 10) {
+        await this.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: waiting.slice(start, start + 10).map((child, index) => ({
+              Id: String(index),
+              ReceiptHandle: child.receiptHandle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+      }
     }
   }
 }
