@@ -9,7 +9,9 @@ export type MappingIssueReason =
   | 'invalid-timezone'
   | 'unknown-status'
   | 'unmapped-user'
-  | 'unsupported-custom-field-value';
+  | 'unsupported-custom-field-value'
+  /** A known contact's new company: only an upsert can set it, and GHL matches one by e-mail or phone. */
+  | 'company-needs-email-or-phone';
 
 export interface MappingIssue {
   /** The Relatel field, e.g. `number`, `due_at`, `custom:vat_number`. */

@@ -11,7 +11,7 @@ import type { GhlUpdateContactBody } from '../../ghl/types.js';
 import { contactTags, mapContactToCreateBody, mapContactToUpdateBody, mapContactToUpsertBody, type MappedContactUpdate } from '../../mapping/contacts.js';
 import type { MappingConfig } from '../../mapping/config.js';
 import { hashBody } from '../../mapping/hash.js';
-import { dedupeIssues } from '../../mapping/result.js';
+import { dedupeIssues, type MappingIssue } from '../../mapping/result.js';
 import { diffTags, normaliseTags } from '../../mapping/tags.js';
 import { applyPlan } from '../apply-plan.js';
 import { formatTwoPartHash, parseTwoPartHash } from '../body-hash.js';
@@ -32,6 +32,8 @@ export interface DesiredContact {
   /** Hash of the company, which only create and upsert can carry (UpdateContactDto has none). */
   companyHash: string;
   hasCompany: boolean;
+  /** The contact has an e-mail or phone, by which GHL matches an upsert (and refuses a duplicate). */
+  matchable: boolean;
   /** Present only when the event says what the tags are; absent leaves tags untouched. */
   tags?: string[];
   /**
@@ -86,7 +88,11 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   const operations: GhlOperation[] = [];
   if (desired.fieldsHash !== last.fields) operations.push({ op: 'contact.update', contactId, body: desired.updateBody });
   // After the PUT, so upsert finds the contact by its current e-mail or phone and sets the company.
-  if (desired.hasCompany && desired.companyHash !== last.separate) operations.push({ op: 'contact.upsert', body: desired.upsertBody, contactId });
+  if (companyChanges(desired, state)) {
+    if (desired.matchable) operations.push({ op: 'contact.upsert', body: desired.upsertBody, contactId });
+    // An upsert GHL cannot match would create a contact: the company GHL has stays, and so does its hash part.
+    else next.bodyHash = contactBodyHash(desired.fieldsHash, last.separate);
+  }
   if (desired.tags !== undefined) {
     const { add, remove } = diffTagsWithDoubt(state, desired.tags);
     if (add.length > 0) operations.push({ op: 'contact.addTags', contactId, tags: add });
@@ -95,6 +101,19 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   }
   if (operations.length === 0) return noOp(event);
   return { kind: 'write', operations, creates: false, next };
+}
+
+/** Whether a linked contact's company differs from the one last synced (only an upsert can set it). */
+function companyChanges(desired: DesiredContact, state: RecordSyncState | undefined): boolean {
+  return state?.ghlId !== undefined && desired.hasCompany && desired.companyHash !== parseTwoPartHash(state.bodyHash).separate;
+}
+
+/**
+ * The company of a linked contact without e-mail and phone cannot be set: the upsert that sets
+ * it would match no contact and create one (docs/MAPPING.md, company changes on an update).
+ */
+function unsettableCompany(desired: DesiredContact, state: RecordSyncState | undefined): MappingIssue[] {
+  return !desired.matchable && companyChanges(desired, state) ? [{ field: 'company', reason: 'company-needs-email-or-phone' }] : [];
 }
 
 /**
@@ -138,8 +157,7 @@ async function syncContact({ payload }: { payload: RelatelContact }, facts: Even
  * whatever the rule: it matches the contact that attempt may have made.
  */
 async function mayCreateInOneCall(desired: DesiredContact, state: RecordSyncState | undefined, deps: SyncDependencies): Promise<boolean> {
-  const matchable = desired.upsertBody.email !== undefined || desired.upsertBody.phone !== undefined;
-  if (state?.pendingCreateSince !== undefined || !matchable || deps.duplicateContacts === undefined) return false;
+  if (state?.pendingCreateSince !== undefined || !desired.matchable || deps.duplicateContacts === undefined) return false;
   return (await deps.duplicateContacts()) === 'forbidden';
 }
 
@@ -168,18 +186,20 @@ async function hydrateContact(payload: RelatelContact, deps: SyncDependencies): 
 function desiredContact(contact: RelatelContact, state: RecordSyncState | undefined, deps: SyncDependencies): DesiredContact {
   const upsert = mapContactToUpsertBody(contact, deps.mapping, LOCATION_SET_BY_CLIENT);
   const update = mapContactToUpdateBody(contact, deps.mapping);
-  deps.onMappingIssues?.(dedupeIssues([...upsert.issues, ...update.issues]));
   // Relatel's REST API has no tags: a hydrated contact (or a payload without tags) leaves the
   // synced tags alone, except that a contact whose tags were never synced gets the configured
   // fixed tag (a new one, or one whose create succeeded but whose tag call failed).
   const tagsKnown = contact.tags != null || state?.tags === undefined;
-  return {
+  const desired: DesiredContact = {
     upsertBody: withoutLocation(upsert.body),
     updateBody: update.body,
     ...contactHashes(update),
     hasCompany: update.companyName !== undefined,
+    matchable: upsert.body.email !== undefined || upsert.body.phone !== undefined,
     ...(tagsKnown && { tags: contactTags(contact, deps.mapping) }),
   };
+  deps.onMappingIssues?.(dedupeIssues([...upsert.issues, ...update.issues, ...unsettableCompany(desired, state)]));
+  return desired;
 }
 
 /** What each contact event type of lib/entities.ts does. */

@@ -72,6 +72,27 @@ describe('contacts consumer', () => {
     });
   });
 
+  it('leaves the company of a contact without e-mail and phone alone when it changes, sends no upsert GHL cannot match, and records a mapping issue', async () => {
+    const h = await harness();
+    const unmatchable = { email: null, number: null, company: 'Hansen Tømrer ApS' };
+    await h.sync(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact(unmatchable) }));
+    const before = ghlRequests(h.ghl).length;
+    h.logs.length = 0;
+
+    const renamed = { ...unmatchable, name: 'Mette Jensen', company: 'Jensen Snedker ApS' };
+    await h.sync(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: relatelContact(renamed) }));
+    await h.sync(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:10:00.000Z', payload: relatelContact(renamed) }));
+
+    expect(operations(h).slice(before)).toEqual(['contacts.update 200']);
+    expect(h.ghl.state.contacts()).toMatchObject([{ firstName: 'Mette', lastName: 'Jensen', companyName: 'Hansen Tømrer ApS' }]);
+    const issues = h.logs.filter((line) => line.message === 'Fields left out of the GHL body').map((line) => line.fields['issues']);
+    expect(issues).toEqual([
+      [{ field: 'company', reason: 'company-needs-email-or-phone' }],
+      [{ field: 'company', reason: 'company-needs-email-or-phone' }],
+    ]);
+    expect(h.parked).toEqual([]);
+  });
+
   it('links a contact that is already in GHL with the same e-mail instead of duplicating it, keeping its GHL tags', async () => {
     const h = await harness();
     const existing = h.ghl.seedContact({ email: 'Mette.Hansen@example.dk', firstName: 'Mette', tags: ['webinar-lead'] });

@@ -22,6 +22,7 @@ function desiredContact(overrides: Partial<DesiredContact> = {}): DesiredContact
     fieldsHash: 'h1',
     companyHash: 'c1',
     hasCompany: true,
+    matchable: true,
     tags: ['vip'],
     ...overrides,
   };
@@ -88,6 +89,17 @@ describe('planContactSync', () => {
   it('puts changed fields first, so the company upsert matches the contact by its new e-mail', () => {
     const plan = planContactSync(upsert(11), contactState(), desiredContact({ fieldsHash: 'h2', companyHash: 'c2' }));
     expect(plan.kind === 'write' && plan.operations.map((o) => o.op)).toEqual(['contact.update', 'contact.upsert']);
+  });
+
+  it('does not upsert the new company of a contact without e-mail and phone, and keeps the company GHL has in the hash', () => {
+    const plan = planContactSync(upsert(11), contactState(), desiredContact({ fieldsHash: 'h2', companyHash: 'c2', matchable: false }));
+    expect(plan.kind === 'write' && plan.operations.map((o) => o.op)).toEqual(['contact.update']);
+    expect(plan.kind === 'write' && plan.next.bodyHash).toBe(contactBodyHash('h2', 'c1'));
+  });
+
+  it('makes no call when only the company of a contact without e-mail and phone changed', () => {
+    const plan = planContactSync(upsert(11), contactState(), desiredContact({ companyHash: 'c2', matchable: false }));
+    expect(plan).toMatchObject({ kind: 'skip', reason: 'no-op' });
   });
 
   it('does not upsert for a company that was removed (nothing to set, and PUT cannot clear it)', () => {
