@@ -44,8 +44,8 @@ export interface DesiredContact {
   createBody?: GhlContactCreateInput;
 }
 
-/** A contact's bodyHash: the fields PUT carries, and the company, which only upsert can set (body-hash.ts). */
-export function contactBodyHash(fieldsHash: string, companyHash: string): string {
+/** A contact's bodyHash: the fields PUT carries, and the company, which only upsert can set (body-hash.ts; undefined: unknown). */
+export function contactBodyHash(fieldsHash: string, companyHash: string | undefined): string {
   return formatTwoPartHash({ fields: fieldsHash, separate: companyHash });
 }
 
