@@ -69,6 +69,8 @@ export const infraConfigSchema = z.object({
   logRetentionDays: retentionDays.default(RetentionDays.ONE_MONTH),
   /** Accepted clock skew of Relatel's signature timestamp. */
   signatureToleranceSeconds: int(1, 3_600).default(300),
+  /** How long after a rotation the previous signing secret is still accepted (0: not at all). */
+  previousSigningSecretGraceSeconds: int(0, 30 * 86_400).default(86_400),
   webhookMemoryMb: int(128, 10_240).default(512),
   /** FIFO event sources take at most 10 records per batch. */
   consumerBatchSize: int(1, 10).default(10),

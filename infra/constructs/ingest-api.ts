@@ -44,6 +44,7 @@ export class IngestApi extends Construct {
         ...Object.fromEntries(ENTITIES.map((entity) => [queueUrlEnvVar(entity), queues[entity].queueUrl])),
         WEBHOOK_SECRET_ID: signingSecret.secretArn,
         SIGNATURE_TOLERANCE_SECONDS: String(config.signatureToleranceSeconds),
+        PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: String(config.previousSigningSecretGraceSeconds),
         LOG_LEVEL: config.logLevel,
       },
     });

@@ -28,6 +28,11 @@ describe('deployment configuration (CDK context)', () => {
     expect([config.maxReceiveCount, config.retryHorizonHours, config.consumerBatchSize, config.consumerMaxConcurrency]).toEqual([1000, 24, 10, 2]);
   });
 
+  it("accepts a grace window of 0 for the previous signing secret and rejects a negative one", () => {
+    expect(parseInfraConfig({ previousSigningSecretGraceSeconds: '0' }).previousSigningSecretGraceSeconds).toBe(0);
+    expect(errorOf({ previousSigningSecretGraceSeconds: -1 })).toMatch(/previousSigningSecretGraceSeconds:/);
+  });
+
   it('rejects a maxReceiveCount below 1 and names the key', () => {
     expect(errorOf({ maxReceiveCount: 0 })).toMatch(/maxReceiveCount: .*>=1/);
   });

@@ -18,6 +18,7 @@ const settings = {
   apiThrottleRateLimit: 10,
   apiThrottleBurstLimit: 20,
   logRetentionDays: 7,
+  previousSigningSecretGraceSeconds: 0,
 };
 
 let template: Template;
@@ -64,6 +65,12 @@ describe('settings from context', () => {
   it('keeps every log group for the given retention', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.map((g) => g.Properties.RetentionInDays)).toEqual(groups.map(() => 7));
+  });
+
+  it("gives the webhook the previous signing secret's grace window (0: the previous secret is refused)", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEBHOOK_SECRET_ID: Match.anyValue(), PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: '0' }) },
+    });
   });
 
   it('subscribes no one to the alarm topic without alarmEmail', () => {

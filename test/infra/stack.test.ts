@@ -211,7 +211,7 @@ describe('webhook API', () => {
     expect(resourceOf(stack.ingest.accessLogs.logGroupName).Properties.RetentionInDays).toBe(30);
   });
 
-  it('gives the webhook every queue URL, its secret, the signature tolerance and the log level', () => {
+  it('gives the webhook every queue URL, its secret, the signature tolerance, the previous secret\'s grace window and the log level', () => {
     const variables = resourceOf(stack.ingest.webhook.function.functionName).Properties.Environment.Variables;
     expect(variables).toEqual({
       ...Object.fromEntries(
@@ -219,6 +219,7 @@ describe('webhook API', () => {
       ),
       WEBHOOK_SECRET_ID: resolve(stack.secrets.webhookSigningSecret.secretArn),
       SIGNATURE_TOLERANCE_SECONDS: '300',
+      PREVIOUS_SIGNING_SECRET_GRACE_SECONDS: '86400',
       LOG_LEVEL: 'INFO',
     });
   });
