@@ -14,6 +14,7 @@
  * 10 s down to 89.3, and fractional milliseconds would drift through float additions.
  */
 import { transientError } from '../errors.js';
+import { DEFAULT_RATE_BUDGET } from '../rate-budget.js';
 import { sleep as realSleep } from '../retry.js';
 import { GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, outOfTime, type GhlRateLimitHeaders } from './errors.js';
 
@@ -74,13 +75,8 @@ export interface GhlRateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * 95 of GHL's 100 per 10 s: the exact schedule never puts more than the budget in a window, so
- * the headroom only absorbs late sends and clock skew (at most one request each). Measured
- * (docs/BENCHMARKS.md): 0 429s at 95 with timings ten times tighter than GHL's; at 100 the
- * 429s and the pauses they force cost more than the 5 requests gained.
- */
-export const DEFAULT_RATE_BUDGET = { requests: 95, intervalMs: 10_000 } as const;
+/** The default budget lives in lib/rate-budget.ts (the config loader reads it too); re-exported for the client's users. */
+export { DEFAULT_RATE_BUDGET };
 /** GHL's burst limit, assumed when an answer carries no X-RateLimit-Max. */
 const GHL_BURST_LIMIT = 100;
 /**
