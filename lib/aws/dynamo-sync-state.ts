@@ -58,13 +58,23 @@ const storedState = z.object({
   deleted: z.optional(z.boolean()),
   pendingCreateSince: z.optional(z.string()),
   createInDoubt: z.optional(
-    z.object({
-      kind: z.enum(['task.create', 'note.create', 'appointment.create']),
-      contactId: z.string(),
-      key: z.string(),
-      bodyHash: z.optional(z.string()),
-      occurredAt: z.optional(z.string()),
-    }),
+    z.union([
+      z.object({
+        kind: z.enum(['task.create', 'note.create', 'appointment.create']),
+        contactId: z.string(),
+        key: z.string(),
+        bodyHash: z.optional(z.string()),
+        occurredAt: z.optional(z.string()),
+      }),
+      z.object({
+        kind: z.literal('contact.create'),
+        key: z.string(),
+        sentFrom: z.string(),
+        sentUntil: z.string(),
+        bodyHash: z.optional(z.string()),
+        occurredAt: z.optional(z.string()),
+      }),
+    ]),
   ),
   version: z.number().check(z.int(), z.positive()),
 });

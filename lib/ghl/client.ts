@@ -14,6 +14,7 @@ import type { HttpAnswer } from './http.js';
 import {
   contactAnswer,
   contactListAnswer,
+  contactSearchAnswer,
   duplicateContactAnswer,
   eventAnswer,
   eventListAnswer,
@@ -86,6 +87,22 @@ export interface GhlBusinessContactsQuery {
   skip?: number;
 }
 
+/**
+ * One condition of POST /contacts/search. The spec leaves the body undescribed (SearchBodyV2DTO
+ * has no properties); GHL's Search Contacts documentation gives `{field, operator, value}`, with
+ * `range` taking `{gte, lte}` for dates such as `dateAdded`.
+ */
+export type GhlContactSearchFilter =
+  | { field: string; operator: 'eq'; value: string }
+  | { field: string; operator: 'range'; value: { gte: string; lte: string } };
+
+/** A page of a contact search: `page` counts from 1. */
+export interface GhlContactSearch {
+  filters: GhlContactSearchFilter[];
+  page: number;
+  pageLimit: number;
+}
+
 export interface GhlContactList {
   contacts: GhlContact[];
   count?: number;
@@ -107,6 +124,8 @@ export interface GhlClient {
   /** GET /contacts/ (deprecated by GHL, still served). */
   listContacts(query?: GhlContactListQuery): Promise<GhlContactList>;
   listContactsByBusiness(businessId: string, query?: GhlBusinessContactsQuery): Promise<GhlContactList>;
+  /** POST /contacts/search, one page: contacts that meet every filter (a read, so resent freely). */
+  searchContacts(search: GhlContactSearch): Promise<GhlContact[]>;
   /** Answers the contact's tags after the change. */
   addTags(contactId: string, tags: string[]): Promise<string[]>;
   removeTags(contactId: string, tags: string[]): Promise<string[]>;
@@ -197,6 +216,11 @@ export class HttpGhlClient implements GhlClient {
     const path = `/contacts/business/${id(businessId)}`;
     const answer = await this.contacts({ method: 'GET', path, query: { ...query }, locationIn: 'query' });
     return contactList(parse(contactListAnswer, answer, 'GET /contacts/business/{id}'));
+  }
+
+  async searchContacts(search: GhlContactSearch) {
+    const answer = await this.contacts({ method: 'POST', path: '/contacts/search', body: { ...search }, locationIn: 'body' });
+    return parse(contactSearchAnswer, answer, 'POST /contacts/search').contacts;
   }
 
   async addTags(contactId: string, tags: string[]) {

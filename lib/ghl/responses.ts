@@ -57,6 +57,8 @@ export const contactListAnswer = z.looseObject({
   contacts: z.array(ghlContactSchema),
   count: z.nullish(z.number()),
 });
+/** POST /contacts/search: GHL's docs answer `total`, the spec's schema `count`; neither is needed. */
+export const contactSearchAnswer = z.looseObject({ contacts: z.array(ghlContactSchema) });
 export const tagsAnswer = z.looseObject({ tags: z._default(z.array(z.string()), []) });
 export const taskAnswer = z.looseObject({ task: ghlTaskSchema });
 export const taskListAnswer = z.looseObject({ tasks: z.array(ghlTaskSchema) });

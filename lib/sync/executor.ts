@@ -9,7 +9,7 @@ import { permanentError, transientError } from '../errors.js';
 import type { GhlAppointment, GhlClient, GhlContactUpsertInput, GhlNote, GhlTask } from '../ghl/client.js';
 import { hashBody } from '../mapping/hash.js';
 import type { GhlOperation, IdRef } from './plan.js';
-import type { CreateInDoubt } from './state.js';
+import type { ChildCreateInDoubt } from './state.js';
 
 export interface ExecutionResult {
   /** The id the plan's create operation produced or adopted. */
@@ -171,7 +171,7 @@ function findCreated(ghl: GhlClient, operation: CreateOperation): Promise<string
   return findCreatedByKey(ghl, createInDoubtOf(operation));
 }
 
-export function createInDoubtOf(operation: CreateOperation): CreateInDoubt {
+export function createInDoubtOf(operation: CreateOperation): ChildCreateInDoubt {
   return { kind: operation.op, contactId: contactIdOf(operation), key: createMatchKey(operation) };
 }
 
@@ -200,7 +200,7 @@ const noteKey = (body: string | null | undefined) => hashBody({ note: body ?? nu
 const appointmentKey = (calendarId: string | null | undefined, startTime: string | null | undefined) =>
   hashBody({ calendarId: calendarId ?? null, start: instant(startTime) });
 
-export async function findCreatedByKey(ghl: GhlClient, doubt: CreateInDoubt): Promise<string | undefined> {
+export async function findCreatedByKey(ghl: GhlClient, doubt: ChildCreateInDoubt): Promise<string | undefined> {
   switch (doubt.kind) {
     case 'task.create': {
       const tasks = await ghl.listTasks(doubt.contactId);

@@ -7,6 +7,7 @@
 import { mayHaveBeenApplied } from '../ghl/errors.js';
 import { normaliseTags } from '../mapping/tags.js';
 import { formatTwoPartHash, isTwoPartHash, parseTwoPartHash, type HashPart } from './body-hash.js';
+import { contactCreateInDoubt } from './created-contact.js';
 import type { SyncDependencies } from './dependencies.js';
 import { createInDoubtOf, isCreate } from './executor.js';
 import type { GhlOperation, SyncPlan } from './plan.js';
@@ -24,7 +25,7 @@ export interface PlanProgress {
 export async function recordFailure(claimed: RecordSyncState, plan: WritePlan, progress: PlanProgress, error: unknown, deps: SyncDependencies): Promise<void> {
   const failed = plan.operations[progress.applied.length];
   const inDoubt = failed !== undefined && mayHaveBeenApplied(error) ? failed : undefined;
-  const next = plan.creates ? afterFailedCreate(claimed, plan, progress.createdId, error) : afterFailedUpdate(claimed, plan, progress.applied, inDoubt);
+  const next = plan.creates ? afterFailedCreate(claimed, plan, progress.createdId, error, deps) : afterFailedUpdate(claimed, plan, progress.applied, inDoubt);
   if (next === undefined) return;
   try {
     await deps.state.save(next, claimed.version);
@@ -61,7 +62,7 @@ function afterFailedUpdate(claimed: RecordSyncState, plan: WritePlan, applied: r
 }
 
 /** A create: refused, it leaves nothing; unanswered, a create in doubt; succeeded before a later operation failed, its GHL id. */
-function afterFailedCreate(claimed: RecordSyncState, plan: WritePlan, createdId: string | undefined, error: unknown): RecordSyncState {
+function afterFailedCreate(claimed: RecordSyncState, plan: WritePlan, createdId: string | undefined, error: unknown, deps: SyncDependencies): RecordSyncState {
   const touchedTags = plan.operations.flatMap(tagsOf);
   let next: RecordSyncState = { ...claimed };
   if (createdId === undefined && !mayHaveBeenApplied(error)) {
@@ -70,14 +71,12 @@ function afterFailedCreate(claimed: RecordSyncState, plan: WritePlan, createdId:
     next = released;
   } else if (createdId === undefined) {
     const create = plan.operations[0];
-    const doubt: CreateInDoubt | undefined =
-      create !== undefined && isCreate(create)
-        ? {
-            ...createInDoubtOf(create),
-            ...(plan.next.bodyHash !== undefined && { bodyHash: plan.next.bodyHash }),
-            ...(plan.next.lastOccurredAt !== undefined && { occurredAt: plan.next.lastOccurredAt }),
-          }
-        : undefined;
+    const found = create === undefined ? undefined : searchKeyOf(create, claimed, deps);
+    const doubt: CreateInDoubt | undefined = found && {
+      ...found,
+      ...(plan.next.bodyHash !== undefined && { bodyHash: plan.next.bodyHash }),
+      ...(plan.next.lastOccurredAt !== undefined && { occurredAt: plan.next.lastOccurredAt }),
+    };
     // The claim is released (an expired pendingCreateSince) but kept visible, so the next event searches GHL first.
     next = { ...next, pendingCreateSince: new Date(0).toISOString(), ...(doubt && { createInDoubt: doubt }) };
   } else {
@@ -87,6 +86,18 @@ function afterFailedCreate(claimed: RecordSyncState, plan: WritePlan, createdId:
   }
   if (touchedTags.length > 0) next.tagsInDoubt = normaliseTags([...(claimed.tagsInDoubt ?? []), ...touchedTags]);
   return next;
+}
+
+/**
+ * What to search GHL for before creating again: a task's, note's or appointment's key, or a
+ * contact's that GHL cannot match (sent between the claim and now); none for a contact GHL
+ * matches by itself (the retry's upsert or duplicate rule finds it).
+ */
+function searchKeyOf(create: GhlOperation, claimed: RecordSyncState, deps: SyncDependencies): CreateInDoubt | undefined {
+  if (isCreate(create)) return createInDoubtOf(create);
+  if (create.op !== 'contact.create') return undefined;
+  const now = deps.now().toISOString();
+  return contactCreateInDoubt(create.body, claimed.pendingCreateSince ?? now, now, deps.mapping);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Entity } from '../entities.js';
 import { createInProgressError } from './apply-plan.js';
+import { findCreatedContact } from './created-contact.js';
 import type { SyncDependencies } from './dependencies.js';
 import { findCreatedByKey } from './executor.js';
 import { isClaimFresh, isOlderThanApplied, type RecordSyncState } from './state.js';
@@ -21,10 +22,11 @@ export async function readRecordState(entity: Entity, relatelId: string, deps: S
   const doubt = state?.createInDoubt;
   if (state === undefined || doubt === undefined || state.ghlId !== undefined) return state;
   if (isClaimFresh(state, deps.now(), deps.createLeaseMs)) throw createInProgressError(entity, relatelId, state, deps);
-  const found = await findCreatedByKey(deps.ghl, doubt);
+  const found =
+    doubt.kind === 'contact.create' ? await findCreatedContact(deps.ghl, doubt, deps.mapping, deps.now()) : await findCreatedByKey(deps.ghl, doubt);
   const { createInDoubt: _settled, pendingCreateSince: _claim, ...rest } = state;
   if (found === undefined) return deps.state.save(rest, state.version);
-  const applied: RecordSyncState = { ...rest, ghlId: found, ghlContactId: doubt.contactId };
+  const applied: RecordSyncState = { ...rest, ghlId: found, ...(doubt.kind !== 'contact.create' && { ghlContactId: doubt.contactId }) };
   if (doubt.bodyHash !== undefined) applied.bodyHash = doubt.bodyHash;
   if (doubt.occurredAt !== undefined && !isOlderThanApplied(state, doubt.occurredAt)) applied.lastOccurredAt = doubt.occurredAt;
   return deps.state.save(applied, state.version);

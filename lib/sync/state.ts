@@ -59,15 +59,32 @@ export interface RecordSyncState {
   version: number;
 }
 
-export interface CreateInDoubt {
-  kind: 'task.create' | 'note.create' | 'appointment.create';
-  /** The GHL contact the record hangs on (appointments are listed by contact too). */
-  contactId: string;
-  /** Hash of what identifies the created record (executor.ts, createMatchKey): no personal data. */
+export type CreateInDoubt = ChildCreateInDoubt | ContactCreateInDoubt;
+
+interface CreateInDoubtBase {
+  /** Hash of what identifies the created record: no personal data. */
   key: string;
   /** What the state would have recorded had the create succeeded: true of the record if it is found. */
   bodyHash?: string;
   occurredAt?: string;
+}
+
+/** A task, note or appointment: listed under its contact and matched by `key` (executor.ts, createMatchKey). */
+export interface ChildCreateInDoubt extends CreateInDoubtBase {
+  kind: 'task.create' | 'note.create' | 'appointment.create';
+  /** The GHL contact the record hangs on (appointments are listed by contact too). */
+  contactId: string;
+}
+
+/**
+ * A contact without e-mail and phone, which nothing but a search can find: searched among the
+ * contacts GHL added while the create was out (created-contact.ts).
+ */
+export interface ContactCreateInDoubt extends CreateInDoubtBase {
+  kind: 'contact.create';
+  /** ISO times between which the create was sent and failed: GHL's dateAdded of the record lies between. */
+  sentFrom: string;
+  sentUntil: string;
 }
 
 export type ClaimCreateResult =

@@ -83,6 +83,14 @@ export const ROUTES: readonly Route[] = [
     handle: upsertContact,
   },
   {
+    method: 'POST',
+    path: '/contacts/search',
+    operation: 'contacts.search',
+    family: 'contacts',
+    body: BODY_RULES.searchContacts,
+    handle: searchContacts,
+  },
+  {
     method: 'GET',
     path: '/contacts/business/:businessId',
     operation: 'contacts.byBusiness',
@@ -349,6 +357,40 @@ function listContacts({ query, store, location }: RouteContext): Answer {
   const startAfterId = query.get('startAfterId');
   const start = startAfterId ? matching.findIndex((c) => c.id === startAfterId) + 1 : 0;
   return answer(200, { contacts: matching.slice(start, start + limit), count: matching.length });
+}
+
+/**
+ * Search Contacts with the filters the sync sends: `eq` on a contact field (compared without
+ * regard to case, as GHL's search does) or on `customFields.<id>`, and `range` on `dateAdded`.
+ * Any other filter is refused (422), so a client sending one finds out here, not in production.
+ */
+function searchContacts({ body, store, location }: RouteContext): Answer {
+  requireLocation(body['locationId'], location);
+  const filters = (body['filters'] ?? []) as { field: string; operator: 'eq' | 'range'; value: unknown }[];
+  const tests = filters.map(searchFilterTest);
+  const matching = [...store.contacts.values()].filter((contact) => tests.every((test) => test(contact)));
+  const pageLimit = Number(body['pageLimit'] ?? 20);
+  if (pageLimit > MAX_SEARCH_PAGE_LIMIT) throw unprocessable([`pageLimit must not be greater than ${MAX_SEARCH_PAGE_LIMIT}`]);
+  const start = (Number(body['page'] ?? 1) - 1) * pageLimit;
+  return answer(200, { contacts: matching.slice(start, start + pageLimit), total: matching.length });
+}
+
+const MAX_SEARCH_PAGE_LIMIT = 500;
+
+function searchFilterTest(filter: { field: string; operator: 'eq' | 'range'; value: unknown }): (contact: SimContact) => boolean {
+  if (filter.operator === 'range' && filter.field === 'dateAdded') {
+    const { gte, lte } = filter.value as { gte?: string; lte?: string };
+    const from = gte === undefined ? -Infinity : Date.parse(gte);
+    const to = lte === undefined ? Infinity : Date.parse(lte);
+    return (contact) => Date.parse(contact.dateAdded) >= from && Date.parse(contact.dateAdded) <= to;
+  }
+  if (filter.operator === 'eq') {
+    const wanted = String(filter.value).toLowerCase();
+    const customField = /^customFields\.(.+)$/.exec(filter.field)?.[1];
+    if (customField !== undefined) return (contact) => contact.customFields.some((field) => field.id === customField && String(field.value).toLowerCase() === wanted);
+    return (contact) => typeof contact[filter.field] === 'string' && (contact[filter.field] as string).toLowerCase() === wanted;
+  }
+  throw unprocessable([`filters: ${filter.operator} on ${filter.field} is not supported by the simulator`]);
 }
 
 function contactMatches(contact: SimContact, needle: string): boolean {

@@ -39,6 +39,9 @@ export type FieldRule =
   | 'phone'
   | 'isoDate'
   | 'isoDateTimeWithOffset'
+  | 'positiveInteger'
+  /** Search Contacts' `filters`: `{field, operator, value}` objects (searchFilterProblems in validate.ts). */
+  | 'searchFilters'
   | { readonly oneOf: readonly string[] };
 
 export interface BodyRule {
@@ -141,6 +144,14 @@ export const BODY_RULES = {
     required: ['calendarId', 'locationId', 'contactId', 'startTime'],
   },
   updateAppointment: { fields: appointmentEditFields, required: [] },
+  /**
+   * POST /contacts/search: SearchBodyV2DTO declares no properties; these are the ones GHL's
+   * Search Contacts documentation gives and the sync sends.
+   */
+  searchContacts: {
+    fields: { locationId: 'string', page: 'positiveInteger', pageLimit: 'positiveInteger', filters: 'searchFilters' },
+    required: ['locationId'],
+  },
   /** DeleteAppointmentSchema declares no properties. */
   deleteEvent: { fields: {}, required: [] },
 } as const satisfies Record<string, BodyRule>;

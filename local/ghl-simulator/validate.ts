@@ -82,11 +82,27 @@ function checkField(name: string, rule: FieldRule, value: unknown): string[] {
         : [`${name} must be a valid phone number`];
     case 'isoDate':
       return typeof value === 'string' && isIsoDate(value) ? [] : [`${name} must be a valid ISO 8601 date string`];
+    case 'positiveInteger':
+      return Number.isInteger(value) && (value as number) > 0 ? [] : [`${name} must be a positive integer`];
+    case 'searchFilters':
+      return searchFilterProblems(name, value);
     case 'isoDateTimeWithOffset':
       return typeof value === 'string' && isIsoDateTimeWithOffset(value)
         ? []
         : [`${name} must be a valid ISO 8601 date string with a time zone offset`];
   }
+}
+
+/** The simulator's Search Contacts filters: `eq` on a string, `range` on `{gte?, lte?}`. */
+function searchFilterProblems(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) return [`${name} must be an array`];
+  return value.flatMap((item, index) => {
+    const path = `${name}.${index}`;
+    if (!isPlainObject(item) || typeof item['field'] !== 'string') return [`${path}.field must be a string`];
+    if (item['operator'] === 'eq') return typeof item['value'] === 'string' ? [] : [`${path}.value must be a string`];
+    if (item['operator'] === 'range') return isPlainObject(item['value']) ? [] : [`${path}.value must be an object`];
+    return [`${path}.operator must be one of the following values: eq, range`];
+  });
 }
 
 function checkCustomFields(name: string, value: unknown): string[] {

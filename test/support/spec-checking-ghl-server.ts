@@ -102,6 +102,9 @@ const ROUTES: readonly RouteSpec[] = [
   // Contacts
   { operation: 'get-contacts', method: 'GET', pattern: '/contacts/', family: 'contacts', requiredQuery: ['locationId'], status: 200,
     reply: ({ query }) => ({ contacts: [contactReply(newId('c'), {}, query.get('locationId') ?? '')], count: 1 }) },
+  { operation: 'search-contacts-advanced', method: 'POST', pattern: '/contacts/search', family: 'contacts', status: 200,
+    body: BODY_RULES.searchContacts,
+    reply: ({ body }) => ({ contacts: [contactReply(newId('c'), {}, String(body.locationId))], total: 1 }) },
   { operation: 'get-contacts-by-businessId', method: 'GET', pattern: '/contacts/business/:businessId', family: 'contacts',
     requiredQuery: ['locationId'], status: 200,
     reply: ({ params, query }) => ({ contacts: [contactReply(newId('c'), { businessId: params.businessId }, query.get('locationId') ?? '')], count: 1 }) },

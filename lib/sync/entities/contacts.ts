@@ -18,6 +18,7 @@ import { formatTwoPartHash, parseTwoPartHash } from '../body-hash.js';
 import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { noOp, planGuards, type EventFacts, type GhlOperation, type StateChange, type SyncPlan } from '../plan.js';
+import { isMatchable } from '../created-contact.js';
 import { readRecordState } from '../settle-create.js';
 import type { RecordSyncState } from '../state.js';
 import { LOCATION_SET_BY_CLIENT, withoutLocation } from '../target-body.js';
@@ -151,13 +152,16 @@ async function syncContact({ payload }: { payload: RelatelContact }, facts: Even
 }
 
 /**
- * Whether a contact the plan creates may be created in one POST /contacts/ with its tags: GHL
- * must be able to find a duplicate (an e-mail or phone to match by) and refuse to make one (the
- * location's rule). After an earlier create failed without an answer, the upsert path is taken
- * whatever the rule: it matches the contact that attempt may have made.
+ * Whether a contact the plan creates is created by one POST /contacts/ with its tags. A contact
+ * without e-mail and phone always is: GHL cannot match it, so an upsert would be a blind create
+ * too, and only a POST is recorded as a create in doubt that the next attempt searches for
+ * (created-contact.ts). Any other contact only where GHL refuses to make a duplicate (the
+ * location's rule), and not after an earlier create failed without an answer: then the upsert
+ * path matches the contact that attempt may have made.
  */
 async function mayCreateInOneCall(desired: DesiredContact, state: RecordSyncState | undefined, deps: SyncDependencies): Promise<boolean> {
-  if (state?.pendingCreateSince !== undefined || !desired.matchable || deps.duplicateContacts === undefined) return false;
+  if (!desired.matchable) return true;
+  if (state?.pendingCreateSince !== undefined || deps.duplicateContacts === undefined) return false;
   return (await deps.duplicateContacts()) === 'forbidden';
 }
 
@@ -195,7 +199,7 @@ function desiredContact(contact: RelatelContact, state: RecordSyncState | undefi
     updateBody: update.body,
     ...contactHashes(update),
     hasCompany: update.companyName !== undefined,
-    matchable: upsert.body.email !== undefined || upsert.body.phone !== undefined,
+    matchable: isMatchable(upsert.body),
     ...(tagsKnown && { tags: contactTags(contact, deps.mapping) }),
   };
   deps.onMappingIssues?.(dedupeIssues([...upsert.issues, ...update.issues, ...unsettableCompany(desired, state)]));

@@ -56,6 +56,88 @@ describe('a create whose answer leaves in doubt whether GHL wrote', () => {
     expect(h.parked).toEqual([]);
   });
 
+  it('a contact without e-mail and phone whose create GHL applied but answered 5xx is found by a search, not created twice', async () => {
+    const h = await harness();
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1, serverErrorStatuses: [503] });
+    const failed = await h.deliver(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null, tags: ['kunde'] }) }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+
+    await h.drain(failed);
+
+    const contacts = h.ghl.state.contacts();
+    expect(contacts).toHaveLength(1);
+    expect(operations(h)).toEqual(['contacts.create 503', 'contacts.search 200', 'tags.add 201']);
+    expect(await h.state.get('contacts', '481516')).toMatchObject({ ghlId: contacts[0]?.id, tags: ['kunde'] });
+    expect(h.parked).toEqual([]);
+  });
+
+  it('a contact without e-mail and phone whose create never reached GHL is searched for, not found, and created once', async () => {
+    const h = await harness();
+    h.ghl.setFaults({ serverErrorRate: 1, serverErrorStatuses: [503] });
+    const failed = await h.deliver(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null }) }));
+    h.ghl.setFaults({ serverErrorRate: 0 });
+
+    await h.drain(failed);
+
+    expect(operations(h)).toEqual(['contacts.create 503', 'contacts.search 200', 'contacts.create 201']);
+    expect(h.ghl.state.contacts()).toHaveLength(1);
+  });
+
+  it("a contact without e-mail and phone whose unanswered create was parked is found by its next event's search, which renames it", async () => {
+    const h = await harness();
+    h.ghl.setFaults({ afterWriteTimeoutRate: 1 });
+    const created = relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact({ email: null, number: null }) });
+    await h.receive([h.recordFor(created, { receiveCount: h.maxReceiveCount })]);
+    h.ghl.setFaults({ afterWriteTimeoutRate: 0 });
+    expect(h.parked).toHaveLength(1);
+
+    const renamed = relatelContact({ email: null, number: null, name: 'Mette Jensen' });
+    await h.sync(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: renamed }));
+
+    expect(h.ghl.state.contacts()).toMatchObject([{ firstName: 'Mette', lastName: 'Jensen' }]);
+    expect(operations(h).slice(1)).toEqual(['contacts.search 200', 'contacts.update 200', 'tags.add 201']);
+  });
+
+  it('a delete of a contact without e-mail and phone whose unanswered create was parked finds it and deletes it', async () => {
+    const h = await harness();
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const created = relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: relatelContact({ email: null, number: null }) });
+    await h.receive([h.recordFor(created, { receiveCount: h.maxReceiveCount })]);
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+
+    await h.sync(relatelEvent('contact.deleted', { occurred_at: '2026-03-02T08:05:00.000Z', payload: { id: 481516 } }));
+
+    expect(h.ghl.state.contacts()).toEqual([]);
+    expect(await h.state.get('contacts', '481516')).toMatchObject({ deleted: true });
+  });
+
+  it('with the Relatel id mapped to a custom field, the search tells its own contact from a namesake a person added meanwhile', async () => {
+    const h = await harness({ mapping: { contacts: { customFields: { id: 'relatelIdField000001' } } } });
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const failed = await h.deliver(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null }) }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+    const namesake = h.ghl.seedContact({ firstName: 'Mette Kirstine', lastName: 'Hansen' });
+
+    await h.drain(failed);
+
+    const ours = h.ghl.state.contacts().filter((contact) => contact.id !== namesake.id);
+    expect(ours).toHaveLength(1);
+    expect((await h.state.get('contacts', '481516'))?.ghlId).toBe(ours[0]?.id);
+  });
+
+  it('without the Relatel id in a field, a namesake added meanwhile makes the search adopt neither (a duplicate, not a wrong link)', async () => {
+    const h = await harness();
+    h.ghl.setFaults({ afterWriteServerErrorRate: 1 });
+    const failed = await h.deliver(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null }) }));
+    h.ghl.setFaults({ afterWriteServerErrorRate: 0 });
+    const namesake = h.ghl.seedContact({ firstName: 'Mette Kirstine', lastName: 'Hansen' });
+
+    await h.drain(failed);
+
+    expect(h.ghl.state.contacts()).toHaveLength(3);
+    expect((await h.state.get('contacts', '481516'))?.ghlId).not.toBe(namesake.id);
+  });
+
   it('a task created with a 201 that lacks its id is found by the retry and linked, not created twice', async () => {
     const h = await harness({ wrapFetch: spoilFirstAnswer('/tasks', ({ task: { id: _dropped, ...task }, ...rest }) => ({ ...rest, task })) });
     await h.sync(relatelEvent('contact.created', { payload: relatelContact() }));

@@ -45,12 +45,16 @@ describe('contacts consumer', () => {
       expect(h.ghl.state.contacts()).toHaveLength(2);
     });
 
-    it('without an e-mail or phone for GHL to match by, is written by upsert (a plain create could not be told from a duplicate)', async () => {
-      const h = await harness();
+    it.each([
+      ['forbids', false],
+      ['allows', true],
+    ])('without an e-mail or phone for GHL to match by, is created by one POST /contacts/ with its tags where the location %s duplicates (an upsert would be a create no retry could find)', async (_, allowDuplicates) => {
+      const h = await harness({ simulator: { allowDuplicates } });
 
-      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null }) }));
+      await h.sync(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null, tags: ['kunde'] }) }));
 
-      expect(operations(h)).toEqual(['contacts.upsert 200', 'tags.add 201']);
+      expect(operations(h)).toEqual(['contacts.create 201']);
+      expect(h.ghl.state.contacts()).toMatchObject([{ firstName: 'Mette Kirstine', lastName: 'Hansen', tags: ['kunde'] }]);
     });
 
     it.each([

@@ -83,6 +83,25 @@ const cases: OperationCase[] = [
     answer: (r) => expect(r).toMatchObject({ contacts: [{ id: expect.any(String) }], count: 1 }),
   },
   {
+    operation: 'search-contacts-advanced',
+    call: (c) =>
+      c.searchContacts({
+        filters: [{ field: 'dateAdded', operator: 'range', value: { gte: '2026-03-02T08:00:00.000Z', lte: '2026-03-02T08:02:00.000Z' } }],
+        page: 2,
+        pageLimit: 100,
+      }),
+    method: 'POST',
+    path: '/contacts/search',
+    version: CONTACTS,
+    body: {
+      locationId: LOCATION_ID,
+      filters: [{ field: 'dateAdded', operator: 'range', value: { gte: '2026-03-02T08:00:00.000Z', lte: '2026-03-02T08:02:00.000Z' } }],
+      page: 2,
+      pageLimit: 100,
+    },
+    answer: (r) => expect(r).toMatchObject([{ id: expect.any(String) }]),
+  },
+  {
     operation: 'get-contacts-by-businessId',
     call: (c) => c.listContactsByBusiness('business-1', { limit: 10, skip: 0 }),
     method: 'GET',
@@ -290,7 +309,7 @@ describe('GHL client operations conform to the spec', () => {
   });
 
   it('covers every operation the product promises', () => {
-    expect(new Set(cases.map((c) => c.operation)).size).toBe(26);
+    expect(new Set(cases.map((c) => c.operation)).size).toBe(27);
   });
 
   it('encodes ids in paths', async () => {

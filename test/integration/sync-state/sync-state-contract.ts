@@ -55,6 +55,17 @@ export function describeSyncStateContract(makeStore: () => Promise<SyncStateStor
       expect(await store.get('tasks', 'rel-1')).toEqual({ ...state, version: 1 });
     });
 
+    it.each([
+      { kind: 'task.create', contactId: 'ghl-contact', key: 'k1', bodyHash: 'abc', occurredAt: '2025-03-01T11:00:00.000Z' },
+      { kind: 'contact.create', key: 'k2', sentFrom: '2025-03-01T10:00:00.000Z', sentUntil: '2025-03-01T10:00:05.000Z', bodyHash: 'f:c' },
+    ] as const)('keeps a create in doubt of kind $kind whole', async (doubt) => {
+      const state = aState({ pendingCreateSince: '1970-01-01T00:00:00.000Z', createInDoubt: doubt });
+
+      await store.save(state, 0);
+
+      expect(await store.get('contacts', 'rel-1')).toEqual({ ...state, version: 1 });
+    });
+
     it('keeps an empty tag set apart from no tag set', async () => {
       await store.save(aState({ tags: [] }), 0);
 

@@ -79,10 +79,10 @@ describe('a contact created in GHL whose tag call failed', () => {
       },
     });
     const deps = { state, ghl, mapping: parseMappingConfig({ contacts: { tag: 'relatel' } }), now: () => NOW, createLeaseMs: 600_000 };
-    const created = routed(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: { id: 5, name: 'Mette Hansen' } }));
+    const created = routed(relatelEvent('contact.created', { occurred_at: '2026-03-02T08:00:00.000Z', payload: { id: 5, name: 'Mette Hansen', email: 'mette@example.dk' } }));
     await expect(syncEvent(created, deps)).rejects.toMatchObject({ reason: 'ghl-503' });
 
-    const updated = routed(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: { id: 5, name: 'Mette Jensen' } }));
+    const updated = routed(relatelEvent('contact.updated', { occurred_at: '2026-03-02T08:05:00.000Z', payload: { id: 5, name: 'Mette Jensen', email: 'mette@example.dk' } }));
     await syncEvent(updated, deps);
 
     expect(added).toEqual([['relatel']]);
