@@ -19,7 +19,7 @@ import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { noOp, planGuards, type EventFacts, type GhlOperation, type StateChange, type SyncPlan } from '../plan.js';
 import { isMatchable } from '../created-contact.js';
-import { readRecordState } from '../settle-create.js';
+import { readRecordState, settleAbandonedContactCreate } from '../settle-create.js';
 import type { RecordSyncState } from '../state.js';
 import { LOCATION_SET_BY_CLIENT, withoutLocation } from '../target-body.js';
 
@@ -134,7 +134,7 @@ function diffTagsWithDoubt(state: RecordSyncState, wanted: readonly string[]): {
 
 async function syncContact({ payload }: { payload: RelatelContact }, facts: EventFacts, deps: SyncDependencies): Promise<SyncOutcomes> {
   const relatelId = String(payload.id);
-  const state = await readRecordState('contacts', relatelId, deps);
+  let state = await readRecordState('contacts', relatelId, deps);
   if (facts.isDelete && state?.ghlId === undefined && state?.pendingCreateSince !== undefined) {
     // An upsert was claimed and has not been recorded: it is running, or failed with GHL's answer
     // lost. Deciding "nothing to delete" now could leave it in GHL for good; the create's own
@@ -142,11 +142,12 @@ async function syncContact({ payload }: { payload: RelatelContact }, facts: Even
     throw transientError(`Contact ${relatelId} may be in GHL already: its create is unsettled`, { reason: 'create-in-doubt' });
   }
   const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
+  if (contact !== undefined) state = await settleAbandonedContactCreate(state, createBodyOf(contact, [], deps), deps);
   const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
   let plan = planContactSync(facts, state, desired);
   // The plan decides whether this event creates the contact; only then is the location's rule read.
   if (contact !== undefined && desired !== undefined && plan.kind === 'write' && plan.creates && (await mayCreateInOneCall(desired, state, deps))) {
-    plan = planContactSync(facts, state, { ...desired, createBody: createBodyOf(contact, desired, deps) });
+    plan = planContactSync(facts, state, { ...desired, createBody: createBodyOf(contact, desired.tags ?? [], deps) });
   }
   return [await applyPlan('contacts', relatelId, state, plan, deps)];
 }
@@ -166,10 +167,9 @@ async function mayCreateInOneCall(desired: DesiredContact, state: RecordSyncStat
 }
 
 /** The create body with the tags the plan records as synced. */
-function createBodyOf(contact: RelatelContact, desired: DesiredContact, deps: SyncDependencies) {
+function createBodyOf(contact: RelatelContact, tags: readonly string[], deps: SyncDependencies): GhlContactCreateInput {
   const { tags: _mapped, ...body } = withoutLocation(mapContactToCreateBody(contact, deps.mapping, LOCATION_SET_BY_CLIENT).body);
-  const tags = desired.tags ?? [];
-  return tags.length > 0 ? { ...body, tags } : body;
+  return tags.length > 0 ? { ...body, tags: [...tags] } : body;
 }
 
 /**

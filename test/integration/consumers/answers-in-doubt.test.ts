@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { relatelContact, relatelEvent, relatelTask } from '../../factories/relatel-events.js';
-import { ghlRequests, harnessPerTest } from './harness.js';
+import { CREATE_LEASE_MS, ghlRequests, harnessPerTest } from './harness.js';
 
 const harness = harnessPerTest();
 const operations = (h: { ghl: Parameters<typeof ghlRequests>[0] }) => ghlRequests(h.ghl).map((request) => `${request.operation} ${request.status}`);
@@ -109,6 +109,20 @@ describe('a create whose answer leaves in doubt whether GHL wrote', () => {
 
     expect(h.ghl.state.contacts()).toEqual([]);
     expect(await h.state.get('contacts', '481516')).toMatchObject({ deleted: true });
+  });
+
+  it('a contact without e-mail and phone whose creator died after GHL wrote (claim left, no outcome) is found once the lease ran out', async () => {
+    const h = await harness();
+    // The dead invocation: it claimed the create and GHL made the contact; nothing else was recorded.
+    await h.state.claimCreate('contacts', '481516', new Date(h.clock.now()), CREATE_LEASE_MS);
+    const made = h.ghl.seedContact({ firstName: 'Mette Kirstine', lastName: 'Hansen', tags: ['kunde', 'aarhus'] });
+    h.clock.advance(CREATE_LEASE_MS);
+
+    await h.sync(relatelEvent('contact.created', { payload: relatelContact({ email: null, number: null }) }));
+
+    expect(h.ghl.state.contacts().map((contact) => contact.id)).toEqual([made.id]);
+    expect((await h.state.get('contacts', '481516'))?.ghlId).toBe(made.id);
+    expect(operations(h)).toEqual(['contacts.search 200', 'contacts.update 200', 'tags.add 201']);
   });
 
   it('with the Relatel id mapped to a custom field, the search tells its own contact from a namesake a person added meanwhile', async () => {
