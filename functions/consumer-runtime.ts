@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoGhlHealthStore } from '../lib/aws/dynamo-ghl-health.js';
 import { DynamoLock } from '../lib/aws/dynamo-lock.js';
 import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
 import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
@@ -18,7 +19,7 @@ import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js'
 import { SqsDeadLetterParker, SqsVisibilityChanger } from '../lib/aws/sqs-consumer-adapters.js';
 import { consumerConfigSchema, consumerQueueUrls, loadConfig, type ConsumerConfig } from '../lib/config.js';
 import type { Entity } from '../lib/entities.js';
-import { createGhlClient } from '../lib/ghl/index.js';
+import { createGhlClient, createGhlHealth } from '../lib/ghl/index.js';
 import { parseMappingConfig, type MappingConfig } from '../lib/mapping/config.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
 import { createRelatelClient } from '../lib/relatel/client.js';
@@ -56,8 +57,11 @@ export function buildConsumer(
   const observed = observeConsumer(config.ENTITY, logger, metrics);
 
   const ghlAnswers = meterGhlAnswers(config.ENTITY, metrics);
+  // One GHL health state for every consumer, in the sync table: an outage stops them all.
+  const health = createGhlHealth({ config, store: new DynamoGhlHealthStore(dynamo, table), onChange: observed.onCircuitChange });
   const ghl = createGhlClient({
     config,
+    health,
     fetch: ghlAnswers.fetch,
     secretStore: secrets,
     lock: new DynamoLock(dynamo, table),
@@ -77,6 +81,7 @@ export function buildConsumer(
     parker: new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now),
     visibility: new SqsVisibilityChanger(sqs, queueUrl),
     observer: observed.observer,
+    ghlUnavailable: () => health.openGauge() === 1,
     processRecord: createRecordProcessor({
       entity: config.ENTITY,
       onSynced: (report, record) => {
@@ -103,6 +108,7 @@ export function buildConsumer(
       return await consume(event, invocation);
     } finally {
       ghlAnswers.flush();
+      observed.circuitGauge(health.openGauge());
     }
   };
 }

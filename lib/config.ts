@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RETRY_HORIZON_MS, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
+import { DEFAULT_GHL_HEALTH_SETTINGS } from './ghl/circuit-breaker.js';
 import { DEFAULT_RATE_BUDGET } from './rate-budget.js';
 
 export class ConfigError extends Error {
@@ -82,6 +83,14 @@ export const ghlClientConfigSchema = z.object({
   GHL_RATE_LIMIT_INTERVAL_MS: positiveInt(DEFAULT_RATE_BUDGET.intervalMs),
   /** How long the credentials are served from memory before Secrets Manager is read again. */
   GHL_CREDENTIALS_TTL_MS: positiveInt(300_000),
+  /**
+   * The shared GHL circuit breaker (docs/GHL-CLIENT.md, "One GHL health state"): this many 5xx,
+   * timeouts or lost connections with no success between them, within the window, open it; an
+   * open circuit lets one probe through per probe interval.
+   */
+  GHL_CIRCUIT_FAILURE_THRESHOLD: positiveInt(DEFAULT_GHL_HEALTH_SETTINGS.failureThreshold),
+  GHL_CIRCUIT_FAILURE_WINDOW_MS: positiveInt(DEFAULT_GHL_HEALTH_SETTINGS.failureWindowMs),
+  GHL_CIRCUIT_PROBE_INTERVAL_MS: positiveInt(DEFAULT_GHL_HEALTH_SETTINGS.probeIntervalMs),
 });
 export type GhlClientConfig = z.infer<typeof ghlClientConfigSchema>;
 

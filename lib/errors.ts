@@ -71,6 +71,8 @@ export interface SyncErrorDetails {
   traceId?: string;
   /** How long the upstream asked us to wait before trying again. */
   retryAfterMs?: number;
+  /** How long what held the request back has lasted so far (an open GHL circuit: the outage's age). */
+  heldForMs?: number;
   cause?: unknown;
 }
 
@@ -80,6 +82,7 @@ export class SyncError extends Error {
   readonly status?: number;
   readonly traceId?: string;
   readonly retryAfterMs?: number;
+  readonly heldForMs?: number;
 
   constructor(kind: ErrorKind, message: string, details: SyncErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -89,6 +92,7 @@ export class SyncError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.traceId !== undefined) this.traceId = details.traceId;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.heldForMs !== undefined) this.heldForMs = details.heldForMs;
   }
 }
 

@@ -61,13 +61,13 @@ export const DEFAULT_GHL_HEALTH_SETTINGS: Readonly<GhlHealthSettings> = Object.f
 export type GhlAdmission =
   | { kind: 'admit' }
   | { kind: 'probe'; next: Extract<GhlHealthState, { status: 'half-open' }> }
-  | { kind: 'refuse'; cause: GhlOpenCause; retryAfterMs: number };
+  | { kind: 'refuse'; cause: GhlOpenCause; retryAfterMs: number; openForMs: number };
 
 /** Whether a request may go to GHL now (pure). A due probe is claimed by writing `next`. */
 export function admission(state: GhlHealthState, nowMs: number, settings: GhlHealthSettings, probeId: string): GhlAdmission {
   if (state.status === 'closed') return { kind: 'admit' };
   const dueAtMs = state.status === 'open' ? state.probeAtMs : state.probeUntilMs;
-  if (nowMs < dueAtMs) return { kind: 'refuse', cause: state.cause, retryAfterMs: dueAtMs - nowMs };
+  if (nowMs < dueAtMs) return { kind: 'refuse', cause: state.cause, retryAfterMs: dueAtMs - nowMs, openForMs: Math.max(0, nowMs - state.openedAtMs) };
   return {
     kind: 'probe',
     next: { status: 'half-open', cause: state.cause, openedAtMs: state.openedAtMs, probeId, probeUntilMs: nowMs + settings.probeLeaseMs },
@@ -224,12 +224,13 @@ export class GhlCircuitBreaker {
     for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
       const decision = admission(current.state, this.now(), this.settings, this.newProbeId());
       if (decision.kind === 'admit') return { locationId };
-      if (decision.kind === 'refuse') throw refusal(decision.cause, decision.retryAfterMs);
+      if (decision.kind === 'refuse') throw refusal(decision.cause, decision.retryAfterMs, decision.openForMs);
       if (await this.write(locationId, current, decision.next)) return { locationId, probeId: decision.next.probeId };
       // Another process wrote first (most likely it claimed the probe): decide on what it wrote.
       current = await this.read(locationId);
     }
-    throw refusal(current.state.status === 'closed' ? 'outage' : current.state.cause, this.settings.probeIntervalMs);
+    const { state } = current;
+    throw refusal(state.status === 'closed' ? 'outage' : state.cause, this.settings.probeIntervalMs, state.status === 'closed' ? 0 : Math.max(0, this.now() - state.openedAtMs));
   }
 
   /**
@@ -305,11 +306,12 @@ export class GhlCircuitBreaker {
   }
 }
 
-function refusal(cause: GhlOpenCause, retryAfterMs: number): SyncError {
+/** The error of a refused request: when the next probe is due (`retryAfterMs`) and how long the circuit has been open (`heldForMs`). */
+function refusal(cause: GhlOpenCause, retryAfterMs: number, heldForMs: number): SyncError {
   if (cause === 'daily-quota') {
-    return transientError('GHL daily request quota is exhausted: stop consuming until it resets', { reason: GHL_DAILY_QUOTA_REASON, retryAfterMs });
+    return transientError('GHL daily request quota is exhausted: stop consuming until it resets', { reason: GHL_DAILY_QUOTA_REASON, retryAfterMs, heldForMs });
   }
-  return transientError('GHL is unavailable (circuit open): not called until a probe succeeds', { reason: GHL_CIRCUIT_OPEN_REASON, retryAfterMs });
+  return transientError('GHL is unavailable (circuit open): not called until a probe succeeds', { reason: GHL_CIRCUIT_OPEN_REASON, retryAfterMs, heldForMs });
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

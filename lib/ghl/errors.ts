@@ -175,9 +175,16 @@ export function outOfTime(what = 'GHL request'): SyncError {
  * quota. GHL applied nothing; the record should come back after `retryAfterMs` without counting
  * as a failure of GHL or of the record. undefined for every other failure.
  */
-export function ghlWaitOf(error: unknown): { reason: string; retryAfterMs: number } | undefined {
+export function ghlWaitOf(error: unknown): GhlWait | undefined {
   if (!isSyncError(error) || error.retryAfterMs === undefined || !WAIT_REASONS.has(error.reason)) return undefined;
-  return { reason: error.reason, retryAfterMs: error.retryAfterMs };
+  return { reason: error.reason, retryAfterMs: error.retryAfterMs, heldForMs: error.heldForMs ?? 0 };
+}
+
+/** A request the client held back: why, when to try again, and how long the hold has lasted (0 for rate waits). */
+export interface GhlWait {
+  reason: string;
+  retryAfterMs: number;
+  heldForMs: number;
 }
 
 const WAIT_REASONS = new Set([GHL_RATE_BUDGET_WAIT_REASON, GHL_RATE_WAIT_BEYOND_DEADLINE_REASON, GHL_CIRCUIT_OPEN_REASON, GHL_DAILY_QUOTA_REASON]);

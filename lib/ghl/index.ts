@@ -1,5 +1,6 @@
 /** The GHL adapter's public surface: re-exports only (the client is built in create-client.ts). */
-export { createGhlClient, type GhlClientDependencies } from './create-client.js';
+export { createGhlClient, createGhlHealth, type GhlClientDependencies, type GhlHealthDependencies } from './create-client.js';
+export { GhlCircuitBreaker, InMemoryGhlHealthStore, type GhlHealthStore } from './circuit-breaker.js';
 export type * from './client.js';
 export { HttpGhlClient } from './client.js';
 export { SecretGhlCredentials, StaticGhlCredentials, parseGhlSecret, type GhlAccess, type GhlCredentialSource } from './credentials.js';

@@ -2,14 +2,23 @@
  * The batch half of every consumer Lambda: runs each SQS record through the record processor
  * and turns failures into what SQS and on-call need, by error kind: permanent, or transient past the
  * retry horizon (hours, retry-horizon.ts), is parked in the DLQ with its reason; other failures
- * come back after the retry policy's backoff; GHL's daily quota exhausted pauses the rest of the batch. FIFO order
+ * come back after the retry policy's backoff. A record the GHL client held back unsent (rate
+ * budget, open circuit, spent daily quota) is no failure: it comes back after its wait, and an
+ * open circuit or a spent quota pauses the rest of the batch. FIFO order
  * holds per message group, and GHL requests stay inside the invocation's time. The rules and
  * why: docs/SYNC.md#the-batch.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
 import { errorKindOf, isSyncError, transientError, type ErrorKind, type ErrorReason } from '../errors.js';
-import { GHL_DAILY_QUOTA_REASON } from '../ghl/errors.js';
+import {
+  GHL_CIRCUIT_OPEN_REASON,
+  GHL_DAILY_QUOTA_REASON,
+  GHL_RATE_BUDGET_WAIT_REASON,
+  GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
+  ghlWaitOf,
+  type GhlWait,
+} from '../ghl/errors.js';
 import { GHL_OUT_OF_TIME_REASON, withinTimeLimit } from '../ghl/transport.js';
 import { backoffDelayMs, type RetryPolicy } from '../retry.js';
 import type { EventOutcome } from './outcome.js';
@@ -39,7 +48,8 @@ export type RecordProcessor = (record: SQSRecord) => Promise<EventOutcome>;
 
 export interface ConsumerObserver {
   recordProcessed(record: SQSRecord, outcome: EventOutcome): void;
-  recordFailed(record: SQSRecord, error: unknown, disposition: 'retry' | 'parked' | 'quota-wait'): void;
+  /** `quota-wait`: GHL's daily quota is spent; `ghl-wait`: the client held the request back (open circuit, rate budget). */
+  recordFailed(record: SQSRecord, error: unknown, disposition: 'retry' | 'parked' | 'quota-wait' | 'ghl-wait'): void;
 }
 
 export interface ConsumerOptions {
@@ -58,6 +68,12 @@ export interface ConsumerOptions {
   retryPolicy?: RetryPolicy;
   /** How long records wait when GHL's daily quota is exhausted. */
   quotaExhaustedDelaySeconds?: number;
+  /**
+   * Whether the shared GHL health state is open now (GhlCircuitBreaker.openGauge): a GHL
+   * failure (5xx, timeout) met while it is open is part of an outage, and its record waits
+   * like the ones the circuit held back instead of running down the retry horizon.
+   */
+  ghlUnavailable?: () => boolean;
   observer?: ConsumerObserver;
   random?: () => number;
   /**
@@ -84,9 +100,40 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 
 /**
  * Failures that wait for something which happens by itself and is watched: not held to the
- * retry horizon (lib/sync/retry-horizon.ts), only to the queue's limits.
+ * retry horizon (lib/sync/retry-horizon.ts), only to the queue's limits. The GHL ones are the
+ * requests the client held back unsent (`ghlWaitOf`): GHL answering again, the quota resetting,
+ * a send time coming.
  */
-const WAITING_REASONS: ReadonlySet<string> = new Set([GHL_DAILY_QUOTA_REASON]);
+const WAITING_REASONS: ReadonlySet<string> = new Set([
+  GHL_DAILY_QUOTA_REASON,
+  GHL_CIRCUIT_OPEN_REASON,
+  GHL_RATE_BUDGET_WAIT_REASON,
+  GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
+]);
+
+/**
+ * How long a record the GHL client held back stays invisible, in seconds (pure). A rate wait:
+ * until its send time. A spent daily quota: `quotaDelaySeconds`. An open circuit: until the next
+ * probe is due, or a tenth of how long the circuit has been open if that is longer, at most
+ * `SQS_RETRY_POLICY.maxDelayMs`: a short outage is over within seconds of GHL's return, a long
+ * one costs few receives (docs/GHL-CLIENT.md, "What the consumer does with it").
+ */
+export function ghlWaitDelaySeconds(wait: GhlWait, quotaDelaySeconds: number): number {
+  if (wait.reason === GHL_DAILY_QUOTA_REASON) return quotaDelaySeconds;
+  const delayMs =
+    wait.reason === GHL_CIRCUIT_OPEN_REASON
+      ? Math.min(SQS_RETRY_POLICY.maxDelayMs, Math.max(wait.retryAfterMs, wait.heldForMs / CIRCUIT_DELAY_DIVISOR))
+      : wait.retryAfterMs;
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(delayMs / 1000)));
+}
+
+/** An outage open for t is retried every t/10: receives grow with the logarithm of its length until the cap. */
+const CIRCUIT_DELAY_DIVISOR = 10;
+
+/** A failure of GHL itself (5xx, 408, timeout, lost connection, 429), as opposed to the record's or ours. */
+function isGhlFailure(error: unknown): boolean {
+  return isSyncError(error) && error.kind === 'transient' && error.reason.startsWith('ghl-') && ghlWaitOf(error) === undefined;
+}
 
 export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
@@ -112,7 +159,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     shouldPark(
       {
         kind: errorKindOf(error),
-        waiting: isSyncError(error) && WAITING_REASONS.has(error.reason),
+        waiting: (isSyncError(error) && WAITING_REASONS.has(error.reason)) || (isGhlFailure(error) && options.ghlUnavailable?.() === true),
         receiveCount: receiveCountOf(record),
         ageMs: ageOf(record, now()),
       },
@@ -130,7 +177,8 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     };
     // Self-failed records and how long each should stay invisible.
     const delays: { record: SQSRecord; seconds: number }[] = [];
-    let quotaExhausted = false;
+    // Set once GHL is held back for everyone (open circuit, spent quota): later records are not started.
+    let paused: { reason: typeof GHL_CIRCUIT_OPEN_REASON | typeof GHL_DAILY_QUOTA_REASON; seconds: number } | undefined;
 
     const park = async (record: SQSRecord, error: unknown): Promise<EventOutcome> => {
       const failure = describeFailure(error, receiveCountOf(record));
@@ -139,32 +187,37 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
       return { status: 'parked', reason: failure.reason };
     };
 
+    /** A record GHL was not asked about: back after its wait, as a waiting record, never as a failure of GHL. */
+    const holdBack = async (record: SQSRecord, error: unknown, seconds: number): Promise<EventOutcome> => {
+      // Waiting spends receives too: on the queue's last one, park with the reason rather than
+      // let SQS move the record to the DLQ without one.
+      if (parksNow(record, error)) return park(record, error);
+      delays.push({ record, seconds });
+      options.observer?.recordFailed(record, error, isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON ? 'quota-wait' : 'ghl-wait');
+      throw error;
+    };
+
     const handleRecord = async (record: SQSRecord): Promise<EventOutcome> => {
-      if (quotaExhausted) {
-        const error = transientError('Not started: GHL daily quota exhausted earlier in this batch', { reason: GHL_DAILY_QUOTA_REASON });
-        // Waiting for the quota spends receives too: on the last one, park with the reason
-        // rather than let SQS move the record to the DLQ without one.
-        if (parksNow(record, error)) return park(record, error);
-        delays.push({ record, seconds: quotaDelay });
-        options.observer?.recordFailed(record, error, 'quota-wait');
-        throw error;
+      if (paused) {
+        const why = paused.reason === GHL_DAILY_QUOTA_REASON ? 'GHL daily quota exhausted' : 'GHL unavailable (circuit open)';
+        const error = transientError(`Not started: ${why} earlier in this batch`, { reason: paused.reason, retryAfterMs: paused.seconds * 1000 });
+        return holdBack(record, error, paused.seconds);
       }
       try {
         const outcome = await run(record);
         options.observer?.recordProcessed(record, outcome);
         return outcome;
       } catch (error) {
-        const receiveCount = receiveCountOf(record);
-        if (isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON) {
-          quotaExhausted = true;
-          if (parksNow(record, error)) return park(record, error);
-          delays.push({ record, seconds: quotaDelay });
-          options.observer?.recordFailed(record, error, 'quota-wait');
-          throw error;
+        const wait = ghlWaitOf(error);
+        if (wait !== undefined) {
+          const seconds = ghlWaitDelaySeconds(wait, quotaDelay);
+          // These hold back every GHL request, not just this one: the rest of the batch is not started.
+          if (wait.reason === GHL_DAILY_QUOTA_REASON || wait.reason === GHL_CIRCUIT_OPEN_REASON) paused ??= { reason: wait.reason, seconds };
+          return holdBack(record, error, seconds);
         }
         if (parksNow(record, error)) return park(record, error);
         const hinted = isSyncError(error) ? error.retryAfterMs : undefined;
-        const delayMs = Math.max(hinted ?? 0, backoffDelayMs(receiveCount, retryPolicy, options.random));
+        const delayMs = Math.max(hinted ?? 0, backoffDelayMs(receiveCountOf(record), retryPolicy, options.random));
         delays.push({ record, seconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(delayMs / 1000))) });
         options.observer?.recordFailed(record, error, 'retry');
         throw error;

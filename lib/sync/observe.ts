@@ -9,6 +9,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
 import { isSyncError } from '../errors.js';
+import type { GhlCircuitBreakerOptions } from '../ghl/circuit-breaker.js';
 import type { MappingIssue } from '../mapping/result.js';
 import { MetricUnit, redactPersonalData } from '../observability.js';
 import { receiveCountOf, type ConsumerObserver } from './consumer.js';
@@ -24,6 +25,13 @@ export const CONSUMER_METRICS = {
   retried: 'RecordsRetried',
   parked: 'DlqMoves',
   quotaWaits: 'QuotaExhaustedWaits',
+  /** Records sent back unsent because the client held GHL requests back (open circuit, rate budget wait): not failures. */
+  ghlWaits: 'GhlWaits',
+  /**
+   * 1 while the last GHL health state the consumer saw holds requests back (circuit open or
+   * half-open, daily quota spent), else 0; one value per batch. The "GHL unavailable" alarm reads it.
+   */
+  ghlCircuitOpen: 'GhlCircuitOpen',
   mappingIssues: 'MappingIssues',
   /** GHL answers with 429, per batch. */
   ghlThrottled: 'GhlThrottled',
@@ -111,6 +119,10 @@ export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics
       } else if (disposition === 'quota-wait') {
         metrics.addMetric(CONSUMER_METRICS.quotaWaits, MetricUnit.Count, 1);
         logger.error('GHL daily quota exhausted: consumption paused', fields);
+      } else if (disposition === 'ghl-wait') {
+        // A wait, not a failure: one line per record at info; the circuit's changes are the news.
+        metrics.addMetric(CONSUMER_METRICS.ghlWaits, MetricUnit.Count, 1);
+        logger.info('GHL request held back: the event waits in its queue', fields);
       } else {
         metrics.addMetric(CONSUMER_METRICS.retried, MetricUnit.Count, 1);
         const loud = isSyncError(error) && error.kind === 'auth';
@@ -161,7 +173,17 @@ export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics
       logger.warn("Reading the location's duplicate-contact setting failed; new contacts take the upsert path for a minute", describeFailure(error)),
   };
 
-  return { observer, onSynced, onMappingIssues, duplicateContactsHooks };
+  /** Each change of the shared GHL health state this consumer made or saw: once per change and process. */
+  const onCircuitChange: NonNullable<GhlCircuitBreakerOptions['onChange']> = ({ from, to }) => {
+    const fields = { entity, from: from.status, to: to.status, ...(to.status !== 'closed' && { cause: to.cause }) };
+    if (to.status === 'closed') logger.info('GHL circuit closed: GHL answers again, requests resume', fields);
+    else if (from.status === 'closed') logger.warn('GHL circuit opened: GHL requests held back until a probe succeeds', fields);
+  };
+
+  /** The `GhlCircuitOpen` gauge, once per batch (GhlCircuitBreaker.openGauge()). */
+  const circuitGauge = (open: 0 | 1) => metrics.addMetric(CONSUMER_METRICS.ghlCircuitOpen, MetricUnit.Count, open);
+
+  return { observer, onSynced, onMappingIssues, duplicateContactsHooks, onCircuitChange, circuitGauge };
 }
 
 function describeFailure(error: unknown) {

@@ -7,7 +7,7 @@
  * company-setting upsert, whose e-mail and phone GHL no longer holds, creates a second contact.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore } from '../../../lib/ghl/index.js';
+import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock, InMemoryRateBudgetStore } from '../../../lib/ghl/index.js';
 import { parseMappingConfig } from '../../../lib/mapping/config.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { createBatchConsumer } from '../../../lib/sync/consumer.js';
@@ -57,15 +57,20 @@ function contactsConsumer() {
   const backoff = new Promise<void>((resolve) => (releaseBackoff = resolve));
   let inBackoff: () => void = () => {};
   const reachedBackoff = new Promise<void>((resolve) => (inBackoff = resolve));
+  const ghlConfig = {
+    GHL_BASE_URL: ghl.url,
+    GHL_SECRET_ID: SECRET_ID,
+    GHL_REQUEST_TIMEOUT_MS: 5_000,
+    GHL_RATE_LIMIT_REQUESTS: 1_000,
+    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+    GHL_CREDENTIALS_TTL_MS: 300_000,
+    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
+    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
+    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
+  };
   const client = createGhlClient({
-    config: {
-      GHL_BASE_URL: ghl.url,
-      GHL_SECRET_ID: SECRET_ID,
-      GHL_REQUEST_TIMEOUT_MS: 5_000,
-      GHL_RATE_LIMIT_REQUESTS: 1_000,
-      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-      GHL_CREDENTIALS_TTL_MS: 300_000,
-    },
+    config: ghlConfig,
+    health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore() }),
     secretStore: new InMemorySecretStore({ [SECRET_ID]: JSON.stringify({ type: 'pit', token: ghl.tokens[0], locationId: ghl.locationId }) }),
     lock: new InMemoryLock(),
     rateBudgetStore: new InMemoryRateBudgetStore(),

@@ -15,7 +15,7 @@ import { afterEach } from 'vitest';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { messageGroupIdOf, queueName, routeOf, type Entity, type RoutedEventType } from '../../../lib/entities.js';
-import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
+import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import { parseMappingConfig, type MappingConfigInput } from '../../../lib/mapping/config.js';
 import type { RelatelClient } from '../../../lib/relatel/client.js';
 import { InMemorySecretStore, type SecretStore } from '../../../lib/secrets.js';
@@ -115,16 +115,21 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
   const logger = recordingLogger(logs);
   const metrics = recordingMetrics();
 
+  const ghlConfig = {
+    GHL_BASE_URL: ghl.url,
+    GHL_SECRET_ID,
+    // Real time: the simulator's held requests end on the fake clock long before this.
+    GHL_REQUEST_TIMEOUT_MS: 5_000,
+    GHL_RATE_LIMIT_REQUESTS: 90,
+    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+    GHL_CREDENTIALS_TTL_MS: 300_000,
+    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
+    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
+    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
+  };
   const client: GhlClient = createGhlClient({
-    config: {
-      GHL_BASE_URL: ghl.url,
-      GHL_SECRET_ID,
-      // Real time: the simulator's held requests end on the fake clock long before this.
-      GHL_REQUEST_TIMEOUT_MS: 5_000,
-      GHL_RATE_LIMIT_REQUESTS: 90,
-      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-      GHL_CREDENTIALS_TTL_MS: 300_000,
-    },
+    config: ghlConfig,
+    health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore(), now: clock.now }),
     secretStore,
     lock: new InMemoryLock(clock.now),
     rateBudgetStore: new InMemoryRateBudgetStore(),

@@ -4,7 +4,7 @@
  * upserts before creating again), never be resent blindly nor be read as "not applied".
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
+import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import { mayHaveBeenApplied } from '../../../lib/ghl/errors.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { startGhlSimulator, type FaultSettings, type GhlSimulator } from '../../../local/ghl-simulator/index.js';
@@ -16,15 +16,20 @@ import { clientFor, specCheckingServerPerFile } from './harness.js';
 async function clientOnSimulator(faults: Partial<FaultSettings>): Promise<{ sim: GhlSimulator; client: GhlClient }> {
   const sim = await startGhlSimulator({ faults });
   const clock = fakeClock();
+  const ghlConfig = {
+    GHL_BASE_URL: sim.url,
+    GHL_SECRET_ID: 'ghl',
+    GHL_REQUEST_TIMEOUT_MS: 5_000,
+    GHL_RATE_LIMIT_REQUESTS: 90,
+    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+    GHL_CREDENTIALS_TTL_MS: 300_000,
+    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
+    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
+    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
+  };
   const client = createGhlClient({
-    config: {
-      GHL_BASE_URL: sim.url,
-      GHL_SECRET_ID: 'ghl',
-      GHL_REQUEST_TIMEOUT_MS: 5_000,
-      GHL_RATE_LIMIT_REQUESTS: 90,
-      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-      GHL_CREDENTIALS_TTL_MS: 300_000,
-    },
+    config: ghlConfig,
+    health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore(), now: clock.now }),
     secretStore: new InMemorySecretStore({ ghl: JSON.stringify({ type: 'pit', token: sim.tokens[0], locationId: sim.locationId }) }),
     lock: new InMemoryLock(clock.now),
     rateBudgetStore: new InMemoryRateBudgetStore(),

@@ -1,6 +1,6 @@
 /** A GHL client wired to the spec-checking server, with in-memory ports and a fake clock. */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
+import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import type { RetryPolicy } from '../../../lib/retry.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { startSpecCheckingGhlServer, type SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
@@ -48,15 +48,20 @@ export function clientFor(
 ): Harness {
   const clock = options.clock ?? fakeClock();
   const secretStore = options.secretStore ?? new InMemorySecretStore({ [SECRET_ID]: JSON.stringify(options.secret ?? pitSecret()) });
+  const ghlConfig = {
+    GHL_BASE_URL: server.url,
+    GHL_SECRET_ID: SECRET_ID,
+    GHL_REQUEST_TIMEOUT_MS: options.timeoutMs ?? 5_000,
+    GHL_RATE_LIMIT_REQUESTS: 90,
+    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+    GHL_CREDENTIALS_TTL_MS: 300_000,
+    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
+    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
+    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
+  };
   const client = createGhlClient({
-    config: {
-      GHL_BASE_URL: server.url,
-      GHL_SECRET_ID: SECRET_ID,
-      GHL_REQUEST_TIMEOUT_MS: options.timeoutMs ?? 5_000,
-      GHL_RATE_LIMIT_REQUESTS: 90,
-      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-      GHL_CREDENTIALS_TTL_MS: 300_000,
-    },
+    config: ghlConfig,
+    health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore(), now: clock.now }),
     secretStore,
     lock: options.lock ?? new InMemoryLock(clock.now),
     rateBudgetStore: options.rateBudgetStore ?? new InMemoryRateBudgetStore(),

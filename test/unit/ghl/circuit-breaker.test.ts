@@ -102,7 +102,7 @@ describe('the GHL health state machine', () => {
     const open = failures(5); // opened at T0 + 4 s, probe at T0 + 34 s
 
     it('refuses every request until the probe is due, naming the wait', () => {
-      expect(admission(open, T0 + 10_000, SETTINGS, 'p')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 24_000 });
+      expect(admission(open, T0 + 10_000, SETTINGS, 'p')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 24_000, openForMs: 6_000 });
     });
 
     it('lets one probe through once due, held by a lease', () => {
@@ -131,7 +131,7 @@ describe('the GHL health state machine', () => {
     const halfOpen: GhlHealthState = { status: 'half-open', cause: 'outage', openedAtMs: T0, probeId: 'p1', probeUntilMs: T0 + 60_000 };
 
     it('refuses everyone else while the probe is out', () => {
-      expect(admission(halfOpen, T0 + 1_000, SETTINGS, 'p2')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 59_000 });
+      expect(admission(halfOpen, T0 + 1_000, SETTINGS, 'p2')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 59_000, openForMs: 1_000 });
     });
 
     it('closes when the probe is answered', () => {
@@ -162,7 +162,7 @@ describe('the GHL health state machine', () => {
   describe('the daily quota', () => {
     it('stops everyone until it may have reset, then probes', () => {
       const spent = afterDailyQuotaSpent(CLOSED, T0, SETTINGS);
-      expect(admission(spent, T0 + 1_000, SETTINGS, 'p')).toEqual({ kind: 'refuse', cause: 'daily-quota', retryAfterMs: 899_000 });
+      expect(admission(spent, T0 + 1_000, SETTINGS, 'p')).toEqual({ kind: 'refuse', cause: 'daily-quota', retryAfterMs: 899_000, openForMs: 1_000 });
       expect(admission(spent, T0 + 900_000, SETTINGS, 'p')).toMatchObject({ kind: 'probe' });
     });
 
@@ -224,7 +224,8 @@ describe('GhlCircuitBreaker: one health state for every consumer', () => {
 
     await expect(b.admit(LOCATION)).rejects.toMatchObject({ kind: 'transient', reason: 'ghl-circuit-open', retryAfterMs: 30_000 });
     clock.advance(1_000); // a's view of the state is refreshed after a second at most
-    await expect(a.admit(LOCATION)).rejects.toMatchObject({ reason: 'ghl-circuit-open', retryAfterMs: 29_000 });
+    // ...and says how long it has been open, which the consumer's delay grows with.
+    await expect(a.admit(LOCATION)).rejects.toMatchObject({ reason: 'ghl-circuit-open', retryAfterMs: 29_000, heldForMs: 1_000 });
   });
 
   it('4xx answers never open it', async () => {

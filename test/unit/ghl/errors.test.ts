@@ -110,7 +110,7 @@ describe('the wait of a request the client held back', () => {
     ['ghl-circuit-open', 30_000],
     ['ghl-daily-quota-exhausted', 900_000],
   ] as const)('%s names its wait', (reason, retryAfterMs) => {
-    expect(ghlWaitOf(transientError('x', { reason, retryAfterMs }))).toEqual({ reason, retryAfterMs });
+    expect(ghlWaitOf(transientError('x', { reason, retryAfterMs }))).toEqual({ reason, retryAfterMs, heldForMs: 0 });
   });
 
   it.each([

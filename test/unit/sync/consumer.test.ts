@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SQSRecord } from 'aws-lambda';
-import { createBatchConsumer, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
+import { createBatchConsumer, ghlWaitDelaySeconds, type ConsumerObserver, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
 import { GHL_DAILY_QUOTA_REASON } from '../../../lib/ghl/errors.js';
 import { permanentError, transientError } from '../../../lib/errors.js';
 import { SENT_AT, sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
@@ -8,8 +8,10 @@ import { SENT_AT, sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
 const HOUR = 3_600_000;
 
 /** A consumer whose clock reads `ageMs` after the factory records were queued. */
-function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60_000) {
+function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60_000, ghlUnavailable?: () => boolean) {
   const parked: { record: SQSRecord; failure: ParkedFailure }[] = [];
+  const dispositions: string[] = [];
+  const observer: ConsumerObserver = { recordProcessed: () => {}, recordFailed: (_, __, disposition) => void dispositions.push(disposition) };
   const visibility: { id: string; seconds: number }[] = [];
   const consume = createBatchConsumer({
     entity: 'contacts',
@@ -17,13 +19,18 @@ function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60
     maxReceiveCount,
     now: () => SENT_AT + ageMs,
     random: () => 0.5,
+    observer,
+    ...(ghlUnavailable && { ghlUnavailable }),
     parker: { park: async (record, failure) => void parked.push({ record, failure }) },
     visibility: {
       changeVisibility: async (changes) => void visibility.push(...changes.map((c) => ({ id: c.record.messageId, seconds: c.seconds }))),
     },
   });
-  return { consume, parked, visibility };
+  return { consume, parked, visibility, dispositions };
 }
+
+const circuitOpen = (retryAfterMs: number, heldForMs: number) =>
+  transientError('GHL is unavailable (circuit open)', { reason: 'ghl-circuit-open', retryAfterMs, heldForMs });
 
 describe('batch consumer', () => {
   it('reports no failures when every record syncs', async () => {
@@ -86,7 +93,7 @@ describe('batch consumer', () => {
 
   it('lets a record waiting for the daily quota wait past the horizon, until a day before the queue drops it', async () => {
     const quota = async () => {
-      throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+      throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429, retryAfterMs: 900_000 });
     };
     const waiting = harness(quota, 1000, 30 * HOUR);
     const record = sqsRecord({ receiveCount: 40 });
@@ -149,7 +156,7 @@ describe('batch consumer', () => {
     const processRecord = vi.fn(async (record: SQSRecord) => {
       if (record === a1) {
         setImmediate(quotaSpent);
-        throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+        throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429, retryAfterMs: 900_000 });
       }
       if (record === b1) await afterA1;
       return { status: 'synced' as const };
@@ -170,7 +177,7 @@ describe('batch consumer', () => {
     const processRecord = vi.fn(async (record: SQSRecord) => {
       if (record === spender) {
         setImmediate(quotaSpent);
-        throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429 });
+        throw transientError('daily quota exhausted', { reason: GHL_DAILY_QUOTA_REASON, status: 429, retryAfterMs: 900_000 });
       }
       await afterSpender;
       return { status: 'synced' as const };
@@ -180,6 +187,81 @@ describe('batch consumer', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([spender.messageId]);
     expect(processRecord).not.toHaveBeenCalledWith(last);
     expect(parked.map((p) => [p.record.messageId, p.failure.reason])).toEqual([[last.messageId, GHL_DAILY_QUOTA_REASON]]);
+  });
+
+  describe('GHL unavailable (the shared circuit is open)', () => {
+    it('sends the record back until the probe, waiting, not failed, and starts nothing more of the batch', async () => {
+      const a1 = sqsRecord({ groupId: 'a' });
+      const b1 = sqsRecord({ groupId: 'b' });
+      const b2 = sqsRecord({ groupId: 'b' });
+      let refused!: () => void;
+      const afterA1 = new Promise<void>((resolve) => (refused = resolve));
+      const processRecord = vi.fn(async (record: SQSRecord) => {
+        if (record === a1) {
+          setImmediate(refused);
+          throw circuitOpen(20_000, 10_000);
+        }
+        if (record === b1) await afterA1;
+        return { status: 'synced' as const };
+      });
+      const { consume, visibility, dispositions, parked } = harness(processRecord);
+      const response = await consume(sqsEvent(a1, b1, b2));
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([a1.messageId, b2.messageId]);
+      expect(processRecord).not.toHaveBeenCalledWith(b2);
+      expect(visibility).toEqual([
+        { id: a1.messageId, seconds: 20 },
+        { id: b2.messageId, seconds: 20 },
+      ]);
+      expect(dispositions).toEqual(['ghl-wait', 'ghl-wait']);
+      expect(parked).toEqual([]);
+    });
+
+    it('never parks a held-back record at the retry horizon: an outage of days is waited out', async () => {
+      const { consume, parked } = harness(async () => {
+        throw circuitOpen(5_000, 3 * 24 * HOUR);
+      }, 1000, 3 * 24 * HOUR);
+      const record = sqsRecord({ receiveCount: 400 });
+      expect(await consume(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(parked).toEqual([]);
+    });
+
+    it('parks it, with its reason, only on the queue\'s last receive', async () => {
+      const { consume, parked } = harness(async () => {
+        throw circuitOpen(5_000, HOUR);
+      }, 1000);
+      await consume(sqsEvent(sqsRecord({ receiveCount: 1000 })));
+      expect(parked.map((p) => p.failure.reason)).toEqual(['ghl-circuit-open']);
+    });
+
+    it('lets a 5xx met while the circuit is open (a failed probe) wait too, past the horizon', async () => {
+      const probeFailed = async () => {
+        throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+      };
+      const duringOutage = harness(probeFailed, 1000, 30 * HOUR, () => true);
+      await duringOutage.consume(sqsEvent(sqsRecord({ receiveCount: 200 })));
+      expect(duringOutage.parked).toEqual([]);
+      expect(duringOutage.dispositions).toEqual(['retry']);
+
+      const healthy = harness(probeFailed, 1000, 30 * HOUR, () => false);
+      await healthy.consume(sqsEvent(sqsRecord({ receiveCount: 200 })));
+      expect(healthy.parked.map((p) => p.failure.reason)).toEqual(['ghl-503']);
+    });
+
+    it('waits until the probe, or a tenth of the outage so far, at most 15 minutes', () => {
+      const open = (retryAfterMs: number, heldForMs: number) => ghlWaitDelaySeconds({ reason: 'ghl-circuit-open', retryAfterMs, heldForMs }, 900);
+      expect(open(30_000, 0)).toBe(30);
+      expect(open(400, 2_000)).toBe(1);
+      expect(open(30_000, 600_000)).toBe(60);
+      expect(open(10_000, 3_600_000)).toBe(360);
+      expect(open(10_000, 5 * HOUR)).toBe(900);
+      expect(open(10_000, 20 * 24 * HOUR)).toBe(900);
+    });
+
+    it('a rate wait comes back at its send time; the daily quota after the quota delay', () => {
+      expect(ghlWaitDelaySeconds({ reason: 'ghl-rate-wait-beyond-deadline', retryAfterMs: 7_200, heldForMs: 0 }, 900)).toBe(8);
+      expect(ghlWaitDelaySeconds({ reason: 'ghl-rate-budget-wait', retryAfterMs: 100, heldForMs: 0 }, 900)).toBe(1);
+      expect(ghlWaitDelaySeconds({ reason: 'ghl-daily-quota-exhausted', retryAfterMs: 60_000, heldForMs: 0 }, 900)).toBe(900);
+    });
   });
 
   it('keeps an unexpected error message out of the DLQ attributes', async () => {
