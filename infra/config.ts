@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX, DEFAULT_RETRY_HORIZON_MS } from '../lib/entities.js';
+import { DEFAULT_GHL_HEALTH_SETTINGS } from '../lib/ghl/circuit-breaker.js';
 
 export class InfraConfigError extends Error {
   override name = 'InfraConfigError';
@@ -104,6 +105,14 @@ export const infraConfigSchema = z.object({
   consumerErrorsAlarmCount: int(1, 10_000).default(3),
   /** Alarm when GHL's daily request quota left falls below this %. */
   ghlDailyQuotaAlarmPercent: int(1, 99).default(10),
+  /** Alarm "GHL unavailable" when the shared GHL circuit has been open this many minutes (docs/RUNBOOK.md#ghl-unavailable). */
+  ghlUnavailableAlarmMinutes: int(1, 60).default(5),
+  /** The shared GHL circuit breaker (docs/GHL-CLIENT.md): failures with no success between them that open it... */
+  ghlCircuitFailureThreshold: int(1, 1_000).default(DEFAULT_GHL_HEALTH_SETTINGS.failureThreshold),
+  /** ...within this long of the first... */
+  ghlCircuitFailureWindowMs: int(1_000, 3_600_000).default(DEFAULT_GHL_HEALTH_SETTINGS.failureWindowMs),
+  /** ...and how long an open circuit waits between probes. */
+  ghlCircuitProbeIntervalMs: int(1_000, 900_000).default(DEFAULT_GHL_HEALTH_SETTINGS.probeIntervalMs),
   /** The scheduled reconciliation (a backfill run by functions/reconcile) is off unless set. */
   reconcileEnabled: z
     .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'must be true or false' }))

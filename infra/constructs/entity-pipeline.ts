@@ -186,6 +186,9 @@ function consumerEnvironment(
     [CONSUMER_ENV.relatelApiBaseUrl]: config.relatelApiBaseUrl,
     [CONSUMER_ENV.rateLimitRequests]: String(config.ghlRateLimitRequests),
     [CONSUMER_ENV.rateLimitIntervalMs]: String(config.ghlRateLimitIntervalMs),
+    [CONSUMER_ENV.circuitFailureThreshold]: String(config.ghlCircuitFailureThreshold),
+    [CONSUMER_ENV.circuitFailureWindowMs]: String(config.ghlCircuitFailureWindowMs),
+    [CONSUMER_ENV.circuitProbeIntervalMs]: String(config.ghlCircuitProbeIntervalMs),
     [CONSUMER_ENV.logLevel]: config.logLevel,
     // On its last allowed receive a consumer parks a failing record itself, with the reason.
     [CONSUMER_ENV.maxReceiveCount]: String(config.maxReceiveCount),

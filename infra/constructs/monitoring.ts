@@ -24,6 +24,7 @@ export const RUNBOOK_SECTIONS = {
   signatureFailures: 'signature-failures',
   webhookRefused: 'webhook-refused',
   ghlDailyQuota: 'ghl-daily-quota-low',
+  ghlUnavailable: 'ghl-unavailable',
 } as const;
 
 export const runbookLink = (section: string) => `Runbook: docs/RUNBOOK.md#${section}`;
@@ -189,6 +190,22 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
     });
 
+    this.alarm('GhlUnavailableAlarm', 'ghlUnavailable', {
+      alarmDescription:
+        `GHL unavailable: the consumers' shared circuit to GHL has been open for ${config.ghlUnavailableAlarmMinutes}+ minutes (GHL failing, or its daily quota spent). ` +
+        `Events wait in their queues and sync by themselves when GHL answers again; nothing is parked. ` +
+        runbookLink(RUNBOOK_SECTIONS.ghlUnavailable),
+      metric: ghlCircuitOpen(),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: config.ghlUnavailableAlarmMinutes,
+      datapointsToAlarm: config.ghlUnavailableAlarmMinutes,
+      // During a long outage the records come back every few minutes, so minutes pass without a
+      // batch and without a gauge value: those keep the alarm as it is, and the first batch after
+      // GHL is back (gauge 0) clears it.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+
     this.dashboard = this.buildDashboard(props);
   }
 
@@ -251,6 +268,13 @@ export class Monitoring extends Construct {
         left: [ghlDailyQuotaPercent()],
         leftAnnotations: [{ value: config.ghlDailyQuotaAlarmPercent, label: 'alarm' }],
         leftYAxis: { min: 0, max: 100 },
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'GHL: circuit open (1 = requests held back)',
+        left: [ghlCircuitOpen()],
+        leftYAxis: { min: 0, max: 1 },
+        right: ENTITIES.map((entity) => consumerMetric(entity, CONSUMER_METRICS.ghlWaits, { label: `${entity} records held back` })),
         width: 12,
       }),
       new cloudwatch.GraphWidget({
@@ -396,6 +420,26 @@ function webhookRefusedPercent(minCount: number): cloudwatch.MathExpression {
     },
     label: 'refused %',
     period: WINDOW,
+  });
+}
+
+/**
+ * 1 while any consumer saw the shared GHL circuit open in a minute (GhlCircuitOpen, one value per
+ * batch), its last value repeated over minutes without a batch: the circuit does not close by
+ * itself between batches, and the records of a long outage come back minutes apart.
+ */
+function ghlCircuitOpen(): cloudwatch.MathExpression {
+  const usingMetrics = Object.fromEntries(
+    ENTITIES.map((entity) => [
+      `open_${entity}`,
+      consumerMetric(entity, CONSUMER_METRICS.ghlCircuitOpen, { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+    ]),
+  );
+  return new cloudwatch.MathExpression({
+    expression: `FILL(MAX([${Object.keys(usingMetrics).join(', ')}]), REPEAT)`,
+    usingMetrics,
+    label: 'GHL circuit open',
+    period: Duration.minutes(1),
   });
 }
 

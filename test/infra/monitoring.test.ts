@@ -21,6 +21,7 @@ const changedSettings = {
   webhookRefusedAlarmMinCount: 10,
   consumerErrorsAlarmCount: 1,
   ghlDailyQuotaAlarmPercent: 20,
+  ghlUnavailableAlarmMinutes: 15,
   reconcileEnabled: 'true',
   reconcileSchedule: 'rate(6 hours)',
   reconcileRatePerSecond: 3,
@@ -102,6 +103,14 @@ describe('dashboard', () => {
     }
   });
 
+  it('shows the GHL circuit, as the alarm reads it, beside the records each consumer held back', () => {
+    const properties = widget(defaults.template, 'GHL: circuit open (1 = requests held back)');
+    const metrics = JSON.stringify(properties.metrics);
+    expect(metrics).toContain('FILL(MAX([open_contacts, open_tasks, open_notes, open_appointments]), REPEAT)');
+    for (const entity of ['contacts', 'tasks', 'notes', 'appointments']) expect(metrics).toContain(`"${entity} records held back"`);
+    expect(metrics).toContain('GhlWaits');
+  });
+
   it('shows the DLQ depth beside each queue: its own queue waiting and in flight, its own DLQ', () => {
     for (const entity of ENTITIES) {
       const { queue, deadLetterQueue } = defaults.stack.pipelines[entity];
@@ -159,9 +168,10 @@ describe('alarms', () => {
     'signatureFailures',
     'webhookRefused',
     'ghlDailyQuota',
+    'ghlUnavailable',
   ];
 
-  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures, refused webhooks and the GHL daily quota', () => {
+  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures, refused webhooks, the GHL daily quota and GHL unavailable', () => {
     expect(Object.keys(defaults.stack.monitoring.alarms).sort()).toEqual([...allAlarms].sort());
     defaults.template.resourceCountIs('AWS::CloudWatch::Alarm', allAlarms.length);
   });
@@ -307,6 +317,39 @@ describe('alarms', () => {
       ]),
     );
     expect(alarm(changed, 'ghlDailyQuota').Threshold).toBe(20);
+  });
+
+  it('page "GHL unavailable" when any consumer saw the GHL circuit open for 5 minutes (or ghlUnavailableAlarmMinutes), and clear when it closes', () => {
+    const properties = alarm(defaults, 'ghlUnavailable');
+    expect(properties).toMatchObject({
+      AlarmName: 'relatel-ghl-sync-ghlUnavailable',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      // Minutes without a batch keep the state: the first batch after recovery (gauge 0) clears it.
+      TreatMissingData: 'ignore',
+      AlarmDescription: expect.stringContaining('docs/RUNBOOK.md#ghl-unavailable'),
+    });
+    const metrics = properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(MAX([open_contacts, open_tasks, open_notes, open_appointments]), REPEAT)');
+    const stats = metrics
+      .filter((m) => m.MetricStat)
+      .map((m) => [m.Id, m.MetricStat!.Metric.MetricName, m.MetricStat!.Stat, m.MetricStat!.Period, dimensionsOf(m.MetricStat!.Metric)]);
+    expect(stats).toEqual(
+      ['contacts', 'tasks', 'notes', 'appointments'].map((entity) => [
+        `open_${entity}`,
+        'GhlCircuitOpen',
+        'Maximum',
+        60,
+        { service: `consumer-${entity}`, Entity: entity },
+      ]),
+    );
+    expect(alarm(changed, 'ghlUnavailable')).toMatchObject({ EvaluationPeriods: 15, DatapointsToAlarm: 15 });
   });
 });
 
