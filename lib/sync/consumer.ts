@@ -69,9 +69,10 @@ export interface ConsumerOptions {
   /** How long records wait when GHL's daily quota is exhausted. */
   quotaExhaustedDelaySeconds?: number;
   /**
-   * Whether the shared GHL health state is open now (GhlCircuitBreaker.openGauge): a GHL
-   * failure (5xx, timeout) met while it is open is part of an outage, and its record waits
-   * like the ones the circuit held back instead of running down the retry horizon.
+   * Whether the shared GHL health state is open now (GhlCircuitBreaker.openGauge): a transient
+   * failure met while it is open (a failed probe, a child whose contact is held back by the
+   * outage) is part of the outage, and its record waits like the ones the circuit held back
+   * instead of running down the retry horizon.
    */
   ghlUnavailable?: () => boolean;
   observer?: ConsumerObserver;
@@ -130,10 +131,6 @@ export function ghlWaitDelaySeconds(wait: GhlWait, quotaDelaySeconds: number): n
 /** An outage open for t is retried every t/10: receives grow with the logarithm of its length until the cap. */
 const CIRCUIT_DELAY_DIVISOR = 10;
 
-/** A failure of GHL itself (5xx, 408, timeout, lost connection, 429), as opposed to the record's or ours. */
-function isGhlFailure(error: unknown): boolean {
-  return isSyncError(error) && error.kind === 'transient' && error.reason.startsWith('ghl-') && ghlWaitOf(error) === undefined;
-}
 
 export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
@@ -159,7 +156,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     shouldPark(
       {
         kind: errorKindOf(error),
-        waiting: (isSyncError(error) && WAITING_REASONS.has(error.reason)) || (isGhlFailure(error) && options.ghlUnavailable?.() === true),
+        waiting: (isSyncError(error) && WAITING_REASONS.has(error.reason)) || (errorKindOf(error) === 'transient' && options.ghlUnavailable?.() === true),
         receiveCount: receiveCountOf(record),
         ageMs: ageOf(record, now()),
       },

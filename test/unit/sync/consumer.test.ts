@@ -233,7 +233,7 @@ describe('batch consumer', () => {
       expect(parked.map((p) => p.failure.reason)).toEqual(['ghl-circuit-open']);
     });
 
-    it('lets a 5xx met while the circuit is open (a failed probe) wait too, past the horizon', async () => {
+    it('lets a transient failure met while the circuit is open (a failed probe) wait too, past the horizon', async () => {
       const probeFailed = async () => {
         throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
       };
@@ -245,6 +245,14 @@ describe('batch consumer', () => {
       const healthy = harness(probeFailed, 1000, 30 * HOUR, () => false);
       await healthy.consume(sqsEvent(sqsRecord({ receiveCount: 200 })));
       expect(healthy.parked.map((p) => p.failure.reason)).toEqual(['ghl-503']);
+    });
+
+    it('still parks a permanent failure at once during an outage', async () => {
+      const { consume, parked } = harness(async () => {
+        throw permanentError('GHL answered 422', { reason: 'ghl-422', status: 422 });
+      }, 1000, 60_000, () => true);
+      await consume(sqsEvent(sqsRecord()));
+      expect(parked.map((p) => p.failure.reason)).toEqual(['ghl-422']);
     });
 
     it('waits until the probe, or a tenth of the outage so far, at most 15 minutes', () => {
