@@ -67,7 +67,12 @@ export type GhlAdmission =
 export function admission(state: GhlHealthState, nowMs: number, settings: GhlHealthSettings, probeId: string): GhlAdmission {
   if (state.status === 'closed') return { kind: 'admit' };
   const dueAtMs = state.status === 'open' ? state.probeAtMs : state.probeUntilMs;
-  if (nowMs < dueAtMs) return { kind: 'refuse', cause: state.cause, retryAfterMs: dueAtMs - nowMs, openForMs: Math.max(0, nowMs - state.openedAtMs) };
+  if (nowMs < dueAtMs) {
+    // A probe out is usually answered long before its lease ends (the lease only covers a prober
+    // that vanished): come back a probe interval later at most, to find it closed or open again.
+    const waitMs = state.status === 'open' ? dueAtMs - nowMs : Math.min(dueAtMs - nowMs, settings.probeIntervalMs);
+    return { kind: 'refuse', cause: state.cause, retryAfterMs: waitMs, openForMs: Math.max(0, nowMs - state.openedAtMs) };
+  }
   return {
     kind: 'probe',
     next: { status: 'half-open', cause: state.cause, openedAtMs: state.openedAtMs, probeId, probeUntilMs: nowMs + settings.probeLeaseMs },

@@ -130,8 +130,9 @@ describe('the GHL health state machine', () => {
   describe('half-open', () => {
     const halfOpen: GhlHealthState = { status: 'half-open', cause: 'outage', openedAtMs: T0, probeId: 'p1', probeUntilMs: T0 + 60_000 };
 
-    it('refuses everyone else while the probe is out', () => {
-      expect(admission(halfOpen, T0 + 1_000, SETTINGS, 'p2')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 59_000, openForMs: 1_000 });
+    it('refuses everyone else while the probe is out, telling them to come back within a probe interval', () => {
+      expect(admission(halfOpen, T0 + 1_000, SETTINGS, 'p2')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 30_000, openForMs: 1_000 });
+      expect(admission(halfOpen, T0 + 50_000, SETTINGS, 'p2')).toEqual({ kind: 'refuse', cause: 'outage', retryAfterMs: 10_000, openForMs: 50_000 });
     });
 
     it('closes when the probe is answered', () => {
