@@ -131,7 +131,6 @@ export function ghlWaitDelaySeconds(wait: GhlWait, quotaDelaySeconds: number): n
 /** An outage open for t is retried every t/10: receives grow with the logarithm of its length until the cap. */
 const CIRCUIT_DELAY_DIVISOR = 10;
 
-
 export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
 }

@@ -54,7 +54,7 @@ const CONSUMER_EXPECTATIONS = (entity: string): Record<string, string[]> => ({
   // SqsDeadLetterParker parks a permanent failure with its reason.
   [`DLQ_URL_${entity.toUpperCase()}`]: SEND,
   // DynamoSyncStateStore (Get, Put, Update), DynamoRateBudgetStore (Get, Update), DynamoLock
-  // (Put, Delete). listStates' Scan runs only in `npm run verify`, with the operator's credentials.
+  // (Put, Delete), DynamoGhlHealthStore (Get, Put). listStates' Scan runs only in `npm run verify`, with the operator's credentials.
   SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // Reads the credentials; an OAuth refresh writes the new refresh token back (PutSecretValueCommand).
   GHL_SECRET_ID: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
