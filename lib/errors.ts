@@ -47,6 +47,11 @@ export const ERROR_REASONS = [
   'invalid-event',
   'unroutable-event',
   'contact-not-synced',
+  // A child's contact (lib/sync/contact-wait.ts): landing soon, gone for good, parked, or unknown to the sync.
+  'contact-pending',
+  'contact-deleted',
+  'contact-parked',
+  'contact-unknown',
   'hydration-unavailable',
   'state-conflict',
   'create-in-progress',

@@ -110,6 +110,7 @@ const WAITING_REASONS: ReadonlySet<string> = new Set([
   GHL_CIRCUIT_OPEN_REASON,
   GHL_RATE_BUDGET_WAIT_REASON,
   GHL_RATE_WAIT_BEYOND_DEADLINE_REASON,
+  'contact-pending',
 ]);
 
 /**
@@ -130,6 +131,13 @@ export function ghlWaitDelaySeconds(wait: GhlWait, quotaDelaySeconds: number): n
 
 /** An outage open for t is retried every t/10: receives grow with the logarithm of its length until the cap. */
 const CIRCUIT_DELAY_DIVISOR = 10;
+
+/**
+ * Failures whose record hid itself before failing (a child waiting for its contact,
+ * lib/sync/contact-wait.ts): its visibility is left as it is, or a wake that came in between
+ * would be undone.
+ */
+const SELF_HIDDEN_REASONS: ReadonlySet<string> = new Set(['contact-pending']);
 
 export function receiveCountOf(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
@@ -175,6 +183,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     const delays: { record: SQSRecord; seconds: number }[] = [];
     // Set once GHL is held back for everyone (open circuit, spent quota): later records are not started.
     let paused: { reason: typeof GHL_CIRCUIT_OPEN_REASON | typeof GHL_DAILY_QUOTA_REASON; seconds: number } | undefined;
+    const selfHidden = new Set<string>();
 
     const park = async (record: SQSRecord, error: unknown): Promise<EventOutcome> => {
       const failure = describeFailure(error, receiveCountOf(record));
@@ -212,6 +221,11 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
           return holdBack(record, error, seconds);
         }
         if (parksNow(record, error)) return park(record, error);
+        if (isSyncError(error) && SELF_HIDDEN_REASONS.has(error.reason)) {
+          selfHidden.add(record.messageId);
+          options.observer?.recordFailed(record, error, 'retry');
+          throw error;
+        }
         const hinted = isSyncError(error) ? error.retryAfterMs : undefined;
         const delayMs = Math.max(hinted ?? 0, backoffDelayMs(receiveCountOf(record), retryPolicy, options.random));
         delays.push({ record, seconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(delayMs / 1000))) });
@@ -230,7 +244,7 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     const byId = new Map(event.Records.map((record) => [record.messageId, record]));
     const changes = response.batchItemFailures.flatMap(({ itemIdentifier }) => {
       const record = byId.get(itemIdentifier);
-      if (record === undefined) return [];
+      if (record === undefined || selfHidden.has(itemIdentifier)) return [];
       const seconds = delayOf.get(itemIdentifier) ?? groupDelayOf.get(record.attributes.MessageGroupId) ?? 1;
       return [{ record, seconds }];
     });
