@@ -11,14 +11,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoContactWaiters } from '../lib/aws/dynamo-contact-waiters.js';
 import { DynamoGhlHealthStore } from '../lib/aws/dynamo-ghl-health.js';
 import { DynamoLock } from '../lib/aws/dynamo-lock.js';
 import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
 import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
 import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js';
-import { SqsDeadLetterParker, SqsVisibilityChanger } from '../lib/aws/sqs-consumer-adapters.js';
-import { consumerConfigSchema, consumerQueueUrls, loadConfig, type ConsumerConfig } from '../lib/config.js';
-import type { Entity } from '../lib/entities.js';
+import { SqsChildWaker, SqsDeadLetterParker, SqsVisibilityChanger } from '../lib/aws/sqs-consumer-adapters.js';
+import { SqsQueueSender } from '../lib/aws/sqs-queue-sender.js';
+import { consumerConfigSchema, consumerQueueUrls, loadConfig, queueUrlOf, type ConsumerConfig } from '../lib/config.js';
+import { ENTITIES, type Entity } from '../lib/entities.js';
 import { createGhlClient, createGhlHealth } from '../lib/ghl/index.js';
 import { parseMappingConfig, type MappingConfig } from '../lib/mapping/config.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
@@ -27,10 +29,13 @@ import { readRelatelToken } from '../lib/relatel/token.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { CachedValue } from '../lib/cached-value.js';
 import type { SecretStore } from '../lib/secrets.js';
-import { createBatchConsumer, type InvocationClock } from '../lib/sync/consumer.js';
+import { createBatchConsumer, type DeadLetterParker, type InvocationClock, type VisibilityChanger } from '../lib/sync/consumer.js';
+import type { ChildWaitPorts } from '../lib/sync/contact-wait.js';
 import { duplicateContactsLookup } from '../lib/sync/duplicate-contacts.js';
 import { consumerServiceName, meterGhlAnswers, observeConsumer } from '../lib/sync/observe.js';
-import { createRecordProcessor, type SyncedEventReport } from '../lib/sync/record-processor.js';
+import { createRecordProcessor, type RecordProcessorOptions, type SyncedEventReport } from '../lib/sync/record-processor.js';
+import type { SyncStateStore } from '../lib/sync/state.js';
+import { parkerWakingChildren, type ChildWakePorts } from '../lib/sync/wake-children.js';
 
 export interface ConsumerAdapters {
   sqs: SQSClient;
@@ -43,6 +48,8 @@ export interface ConsumerAdapters {
   onSynced?: (report: SyncedEventReport, record: SQSRecord) => void;
   /** Backoff between SQS redeliveries; the local stack's tests shorten it. */
   retryPolicy?: RetryPolicy;
+  /** How long a child waiting for its contact hides (default 15 minutes). */
+  childHideSeconds?: number;
 }
 
 /** Pass the Lambda context: the consumer keeps its GHL requests inside the invocation's time. */
@@ -69,6 +76,10 @@ export function buildConsumer(
     onRetry: (error, attempt, delayMs) => logger.debug('GHL request retried', { attempt, delayMs, reason: (error as { reason?: string }).reason }),
   });
 
+  const state = new DynamoSyncStateStore(dynamo, table);
+  const visibility = new SqsVisibilityChanger(sqs, queueUrl);
+  const waiting = childrenWaiting(config, adapters, state, visibility, now);
+
   const relatelSecretId = config.RELATEL_SECRET_ID;
   const relatelToken = relatelSecretId === undefined ? undefined : new CachedValue(() => readRelatelToken(secrets, relatelSecretId), { ttlMs: 300_000 });
 
@@ -78,8 +89,8 @@ export function buildConsumer(
     retryHorizonMs: config.RETRY_HORIZON_MS,
     now: () => now().getTime(),
     ...(adapters.retryPolicy && { retryPolicy: adapters.retryPolicy }),
-    parker: new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now),
-    visibility: new SqsVisibilityChanger(sqs, queueUrl),
+    parker: waiting.parker(new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now)),
+    visibility,
     observer: observed.observer,
     ghlUnavailable: () => health.openGauge() === 1,
     processRecord: createRecordProcessor({
@@ -88,8 +99,9 @@ export function buildConsumer(
         observed.onSynced(report);
         adapters.onSynced?.(report, record);
       },
+      ...waiting.processor,
       sync: {
-        state: new DynamoSyncStateStore(dynamo, table),
+        state,
         ghl,
         ...(relatelToken && { relatel: createRelatelClient({ baseUrl: config.RELATEL_API_BASE_URL, token: () => relatelToken.get() }) }),
         mapping: mappingOf(config),
@@ -111,6 +123,35 @@ export function buildConsumer(
       observed.circuitGauge(health.openGauge());
     }
   };
+}
+
+/**
+ * Children waiting for their contact (lib/sync/contact-wait.ts): a child consumer hides and notes
+ * its waiting records and queues contacts it reads from Relatel on the contacts queue; the
+ * contacts consumer wakes the children of every contact it processed or parked, in their queues.
+ */
+function childrenWaiting(
+  config: ConsumerConfig,
+  adapters: ConsumerAdapters,
+  state: SyncStateStore,
+  visibility: VisibilityChanger,
+  now: () => Date,
+): { processor: Pick<RecordProcessorOptions, 'childWaits' | 'wakeChildren'>; parker: (inner: DeadLetterParker) => DeadLetterParker } {
+  const waiters = new DynamoContactWaiters(adapters.dynamo, config.SYNC_TABLE_NAME);
+  if (config.ENTITY === 'contacts') {
+    const childQueueUrls = new Map<Entity, string>(ENTITIES.filter((entity) => entity !== 'contacts').map((entity) => [entity, queueUrlOf(config, entity)]));
+    const wake: ChildWakePorts = { waiters, waker: new SqsChildWaker(adapters.sqs, (entity) => childQueueUrls.get(entity)) };
+    return { processor: { wakeChildren: wake }, parker: (inner) => parkerWakingChildren(inner, state, wake, now) };
+  }
+  // Only contact events are ever sent: the sender knows the contacts queue alone.
+  const contactsQueue = new SqsQueueSender(adapters.sqs, { contacts: queueUrlOf(config, 'contacts') } as Record<Entity, string>);
+  const childWaits: ChildWaitPorts = {
+    waiters,
+    visibility,
+    contactsQueue,
+    ...(adapters.childHideSeconds !== undefined && { hideSeconds: adapters.childHideSeconds }),
+  };
+  return { processor: { childWaits }, parker: (inner) => inner };
 }
 
 function mappingOf(config: ConsumerConfig): MappingConfig {

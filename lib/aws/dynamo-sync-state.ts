@@ -76,6 +76,8 @@ const storedState = z.object({
       }),
     ]),
   ),
+  parkedAt: z.optional(z.string()),
+  fetchRequestedAt: z.optional(z.string()),
   version: z.number().check(z.int(), z.positive()),
 });
 

@@ -181,7 +181,15 @@ export async function runBackfill(deps: BackfillDependencies, options: BackfillO
  * `contact.updated` delivery. Undefined when the consumers would not accept it.
  */
 export function backfillMessage(contact: RelatelContact, runId: string, readAt: Date): QueueMessage | undefined {
-  const deliveryId = backfillDeliveryId(contact.id, runId);
+  return contactEventMessage(contact, backfillDeliveryId(contact.id, runId), readAt);
+}
+
+/**
+ * A contact read from Relatel at `readAt` as the `contact.updated` the webhook would queue (also
+ * how a child has a contact the sync never saw synced: lib/sync/contact-wait.ts). Undefined
+ * when the consumers would not accept it.
+ */
+export function contactEventMessage(contact: RelatelContact, deliveryId: string, readAt: Date): QueueMessage | undefined {
   const envelope = { delivery_id: deliveryId, event_type: BACKFILL_EVENT_TYPE, occurred_at: readAt.toISOString(), payload: contact };
   const validated = validateRelatelEvent(envelope);
   if (!validated.valid || validated.kind !== 'routed') return undefined;

@@ -1,24 +1,11 @@
 /** What a task, note or appointment (a record that hangs on a contact) starts planning from. */
 import type { Entity } from '../entities.js';
-import { transientError } from '../errors.js';
 import { createInProgressError } from './apply-plan.js';
+import { ghlContactIdOf } from './contact-wait.js';
 import type { SyncDependencies } from './dependencies.js';
 import type { EventFacts } from './plan.js';
 import { readRecordState } from './settle-create.js';
 import { isClaimFresh, type RecordSyncState } from './state.js';
-
-/**
- * The GHL id of the contact a record belongs to. Not synced yet: a transient failure, because
- * the contact's own event is usually seconds behind (the consumer parks it with this reason
- * once its retries are spent).
- */
-export async function ghlContactIdOf(relatelContactId: string | number, deps: SyncDependencies): Promise<string> {
-  const contact = await deps.state.get('contacts', String(relatelContactId));
-  if (contact?.ghlId === undefined || contact.deleted) {
-    throw transientError('The contact this record belongs to is not synced to GHL yet', { reason: 'contact-not-synced' });
-  }
-  return contact.ghlId;
-}
 
 export interface ChildRecord {
   relatelId: string;

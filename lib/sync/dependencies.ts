@@ -4,6 +4,7 @@ import type { GhlClient } from '../ghl/client.js';
 import type { MappingConfig } from '../mapping/config.js';
 import type { MappingIssue } from '../mapping/result.js';
 import type { RelatelClient } from '../relatel/client.js';
+import type { ChildWait } from './contact-wait.js';
 import type { DuplicateContactsLookup } from './duplicate-contacts.js';
 import type { RecordOutcome } from './outcome.js';
 import type { SyncStateStore } from './state.js';
@@ -21,6 +22,11 @@ export interface SyncDependencies {
   duplicateContacts?: DuplicateContactsLookup;
   /** Mapping issues (field + reason, never values), for logs and metrics. */
   onMappingIssues?: (issues: MappingIssue[]) => void;
+  /**
+   * Children: how the record being synced waits for a contact not in GHL yet (contact-wait.ts),
+   * set per record by the record processor. Absent: such a record fails as contact-not-synced.
+   */
+  childWait?: ChildWait;
 }
 
 /** What syncing did to one record an event names. */

@@ -8,9 +8,11 @@ import type { SQSRecord } from 'aws-lambda';
 import type { Entity } from '../entities.js';
 import { permanentError } from '../errors.js';
 import { validateRelatelEvent } from '../events/validate.js';
+import { childWaitOf, type ChildWaitPorts } from './contact-wait.js';
 import type { RecordProcessor } from './consumer.js';
 import type { EventOutcome } from './outcome.js';
 import { syncEvent, type SyncDependencies, type SyncOutcomes } from './sync-event.js';
+import { wakeChildrenOf, type ChildWakePorts } from './wake-children.js';
 
 export interface SyncedEventReport {
   deliveryId: string;
@@ -23,12 +25,22 @@ export interface RecordProcessorOptions {
   entity: Entity;
   sync: SyncDependencies;
   onSynced?: (report: SyncedEventReport, record: SQSRecord) => void;
+  /** Child queues: a record whose contact is not in GHL yet waits for it (contact-wait.ts). */
+  childWaits?: ChildWaitPorts;
+  /** The contacts queue: after each contact event, the children waiting for that contact are woken. */
+  wakeChildren?: ChildWakePorts;
 }
 
 export function createRecordProcessor(options: RecordProcessorOptions): RecordProcessor {
   return async (record: SQSRecord): Promise<EventOutcome> => {
     const event = parseQueuedEvent(record.body, options.entity);
-    const outcomes = await syncEvent(event, options.sync);
+    const sync = options.childWaits ? { ...options.sync, childWait: childWaitOf(record, options.entity, options.childWaits, options.sync.now) } : options.sync;
+    const outcomes = await syncEvent(event, sync);
+    // Whatever became of the contact (linked, deleted, skipped, a redelivery), its children decide
+    // again. A failed wake fails the record: its redelivery is a duplicate that wakes again.
+    if (options.wakeChildren) {
+      for (const { entity, relatelId } of outcomes) if (entity === 'contacts') await wakeChildrenOf(relatelId, options.wakeChildren, options.sync.now());
+    }
     options.onSynced?.(
       { deliveryId: event.envelope.delivery_id, eventType: event.eventType, occurredAt: event.envelope.occurred_at, outcomes },
       record,

@@ -55,6 +55,13 @@ export interface RecordSyncState {
    * before it plans, whatever that event is (a newer version with another body, a delete).
    */
   createInDoubt?: CreateInDoubt;
+  /**
+   * Contacts: ISO time the contacts consumer parked an event of this contact. Its waiting
+   * children are parked too, unless the contact was linked or claimed again since (lib/sync/contact-wait.ts).
+   */
+  parkedAt?: string;
+  /** Contacts: ISO time a child asked for this contact, unknown to the sync, to be read from Relatel and queued. */
+  fetchRequestedAt?: string;
   /** Optimistic concurrency: 0 = not stored yet; each write adds 1. */
   version: number;
 }

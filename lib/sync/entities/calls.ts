@@ -8,7 +8,7 @@ import type { RelatelCall } from '../../events/schemas.js';
 import { callRemoteParty, mapCallToCallbackTaskBody, mapCallToNoteBody } from '../../mapping/calls.js';
 import { hashBody } from '../../mapping/hash.js';
 import { applyPlan } from '../apply-plan.js';
-import { ghlContactIdOf } from '../child-record.js';
+import { ghlContactIdOf } from '../contact-wait.js';
 import type { SyncDependencies, SyncOutcomes } from '../dependencies.js';
 import type { EntityHandlers } from '../handlers.js';
 import { skipped } from '../outcome.js';

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { SyncError } from '../../../lib/errors.js';
+import type { QueueMessage } from '../../../lib/ingest/ports.js';
+import type { RelatelClient } from '../../../lib/relatel/client.js';
+import { contactStanding, ghlContactIdOf, type ChildWait } from '../../../lib/sync/contact-wait.js';
+import type { SyncDependencies } from '../../../lib/sync/dependencies.js';
+import { InMemorySyncStateStore, type RecordSyncState } from '../../../lib/sync/state.js';
+import type { GhlClient } from '../../../lib/ghl/client.js';
+import { parseMappingConfig } from '../../../lib/mapping/config.js';
+import { relatelContact } from '../../factories/relatel-events.js';
+
+const NOW = new Date('2026-03-02T09:00:00.000Z');
+const HOUR = 3_600_000;
+const contact = (fields: Partial<RecordSyncState>): RecordSyncState => ({ entity: 'contacts', relatelId: '481516', version: 1, ...fields });
+const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+
+describe('where a child’s contact stands', () => {
+  it.each([
+    ['no state', undefined, 'unknown'],
+    ['linked', contact({ ghlId: 'g-1' }), 'linked'],
+    ['linked, parked once before', contact({ ghlId: 'g-1', parkedAt: ago(HOUR) }), 'linked'],
+    ['a tombstone', contact({ deleted: true, lastOccurredAt: ago(HOUR) }), 'deleted'],
+    ['a create claimed', contact({ pendingCreateSince: ago(1000) }), 'pending'],
+    ['a create in doubt (claim released, kept visible)', contact({ pendingCreateSince: new Date(0).toISOString() }), 'pending'],
+    ['a create that failed before it was sent', contact({}), 'pending'],
+    ['parked', contact({ parkedAt: ago(1000) }), 'parked'],
+    ['parked after its claim', contact({ pendingCreateSince: ago(HOUR), parkedAt: ago(1000) }), 'parked'],
+    ['claimed again after it was parked (a redrive)', contact({ parkedAt: ago(HOUR), pendingCreateSince: ago(1000) }), 'pending'],
+    ['fetched a minute ago', contact({ fetchRequestedAt: ago(60_000) }), 'pending'],
+    ['fetched more than a day ago', contact({ fetchRequestedAt: ago(25 * HOUR) }), 'unknown'],
+    ['applied without a GHL twin (Relatel no longer had it)', contact({ lastOccurredAt: ago(HOUR) }), 'unknown'],
+  ] as const)('%s: %s', (_case, state, standing) => {
+    expect(contactStanding(state, NOW, 24 * HOUR)).toBe(standing);
+  });
+});
+
+/** A ChildWait that records what the child did, in order. */
+function recordingWait(onNote?: () => Promise<void>) {
+  const steps: string[] = [];
+  const queued: QueueMessage[] = [];
+  const wait: ChildWait = {
+    hide: async () => void steps.push('hide'),
+    note: async (id) => {
+      steps.push(`note ${id}`);
+      await onNote?.();
+    },
+    queueContact: async (message) => {
+      steps.push('queue');
+      queued.push(message);
+    },
+  };
+  return { wait, steps, queued };
+}
+
+function relatelWith(contacts: Record<string, ReturnType<typeof relatelContact>>) {
+  const reads: string[] = [];
+  const relatel: RelatelClient = {
+    getContact: async (id) => {
+      reads.push(id);
+      return contacts[id];
+    },
+    listContacts: async () => [],
+  };
+  return { relatel, reads };
+}
+
+function depsOf(state: InMemorySyncStateStore, extra: Partial<SyncDependencies> = {}): SyncDependencies {
+  return { state, ghl: {} as GhlClient, mapping: parseMappingConfig({}), now: () => NOW, createLeaseMs: 600_000, ...extra };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<Pick<SyncError, 'kind' | 'reason'>> {
+  const error = (await promise.then(() => expect.fail('expected a failure'), (e: unknown) => e)) as SyncError;
+  return { kind: error.kind, reason: error.reason };
+}
+
+describe('a child whose contact is not in GHL', () => {
+  it('proceeds at once with the GHL id of a linked contact', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ ghlId: 'g-1', version: 0 }), 0);
+    const { wait, steps } = recordingWait();
+    expect(await ghlContactIdOf(481516, depsOf(state, { childWait: wait }))).toBe('g-1');
+    expect(steps).toEqual([]);
+  });
+
+  it('waits for a pending contact: hides, then notes itself, then fails as contact-pending', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
+    const { wait, steps } = recordingWait();
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-pending' });
+    expect(steps).toEqual(['hide', 'note 481516']);
+  });
+
+  it('proceeds when its contact landed while it noted itself (the wake found no note yet)', async () => {
+    const state = new InMemorySyncStateStore();
+    const pending = await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
+    const { wait } = recordingWait(async () => void (await state.save({ ...pending, ghlId: 'g-7' }, pending.version)));
+    expect(await ghlContactIdOf(481516, depsOf(state, { childWait: wait }))).toBe('g-7');
+  });
+
+  it('is parked as contact-parked when its contact was parked, without hiding', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ parkedAt: ago(1000), version: 0 }), 0);
+    const { wait, steps } = recordingWait();
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: wait })))).toEqual({ kind: 'permanent', reason: 'contact-parked' });
+    expect(steps).toEqual([]);
+  });
+
+  it('is parked as contact-deleted when its contact was deleted in Relatel', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ deleted: true, version: 0 }), 0);
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: recordingWait().wait })))).toEqual({
+      kind: 'permanent',
+      reason: 'contact-deleted',
+    });
+  });
+
+  it('reads a contact the sync never saw from Relatel, queues it as a contact.updated of now, marks the fetch and waits', async () => {
+    const state = new InMemorySyncStateStore();
+    const { relatel, reads } = relatelWith({ '481516': relatelContact() });
+    const { wait, steps, queued } = recordingWait();
+
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-pending' });
+
+    expect(reads).toEqual(['481516']);
+    expect(steps).toEqual(['queue', 'hide', 'note 481516']);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({
+      entity: 'contacts',
+      groupId: '481516',
+      deduplicationId: 'fetch-481516-202603020900',
+      attributes: { event_type: 'contact.updated', delivery_id: 'fetch-481516-202603020900' },
+    });
+    expect(JSON.parse(queued[0]!.body)).toEqual({
+      delivery_id: 'fetch-481516-202603020900',
+      event_type: 'contact.updated',
+      occurred_at: '2026-03-02T09:00:00.000Z',
+      payload: relatelContact(),
+    });
+    expect(await state.get('contacts', '481516')).toMatchObject({ fetchRequestedAt: '2026-03-02T09:00:00.000Z' });
+  });
+
+  it('does not read the contact again for a second child while the first one’s fetch is on its way', async () => {
+    const state = new InMemorySyncStateStore();
+    const { relatel, reads } = relatelWith({ '481516': relatelContact() });
+    const deps = depsOf(state, { relatel, childWait: recordingWait().wait });
+    await failureOf(ghlContactIdOf(481516, deps));
+    const second = recordingWait();
+    expect(await failureOf(ghlContactIdOf(481516, { ...deps, childWait: second.wait }))).toEqual({ kind: 'transient', reason: 'contact-pending' });
+    expect(reads).toEqual(['481516']);
+    expect(second.steps).toEqual(['hide', 'note 481516']);
+  });
+
+  it('is parked as contact-unknown when Relatel has no such contact', async () => {
+    const state = new InMemorySyncStateStore();
+    const { relatel } = relatelWith({});
+    const { wait, steps } = recordingWait();
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })))).toEqual({ kind: 'permanent', reason: 'contact-unknown' });
+    expect(steps).toEqual([]);
+  });
+
+  it('without a Relatel token fails as contact-unknown, a transient failure the retry horizon ends', async () => {
+    const state = new InMemorySyncStateStore();
+    const { wait, steps } = recordingWait();
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-unknown' });
+    expect(steps).toEqual([]);
+    expect(await state.get('contacts', '481516')).toBeUndefined();
+  });
+
+  it('cannot wait without a ChildWait: a pending contact is the plain transient contact-not-synced', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state)))).toEqual({ kind: 'transient', reason: 'contact-not-synced' });
+  });
+});
