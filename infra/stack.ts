@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENTITIES, type Entity } from '../lib/entities.js';
 import type { InfraConfig } from './config.js';
-import { EntityPipeline } from './constructs/entity-pipeline.js';
+import { EntityPipeline, wireChildrenWaiting } from './constructs/entity-pipeline.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Reconciliation } from './constructs/reconciliation.js';
@@ -54,6 +54,7 @@ export class RelatelGhlSyncStack extends Stack {
         }),
       ]),
     ) as Record<Entity, EntityPipeline>;
+    wireChildrenWaiting(this.pipelines, this.syncState.table);
 
     this.ingest = new IngestApi(this, 'Ingest', {
       config,

@@ -23,7 +23,8 @@ import { SyncFunction } from './sync-function.js';
 
 /**
  * What a consumer calls on the sync-state table: item reads and (conditional) writes of the sync
- * state, the rate budget and the create lock. No Scan, no Query, no batch or transaction calls.
+ * state, the rate budget and the create lock. No Scan and no transaction calls; the contacts
+ * consumer alone also queries and batch-deletes the children waiting notes (wireChildrenWaiting).
  */
 const SYNC_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
@@ -203,4 +204,28 @@ function consumerEnvironment(
   if (config.ghlCalendarId) env[CONSUMER_ENV.ghlCalendarId] = config.ghlCalendarId;
   if (config.mapping) env[CONSUMER_ENV.mappingConfig] = JSON.stringify(config.mapping);
   return env;
+}
+
+/**
+ * Children waiting for their contact (lib/sync/contact-wait.ts), between the pipelines: a child
+ * consumer queues contacts it reads from Relatel on the contacts queue (SendMessage); the
+ * contacts consumer takes the waiting notes (Query and BatchWriteItem on the table) and makes
+ * the children visible in their queues (ChangeMessageVisibilityBatch, authorised as
+ * sqs:ChangeMessageVisibility). Each learns the other queues' URLs from its environment.
+ */
+export function wireChildrenWaiting(pipelines: Readonly<Record<Entity, EntityPipeline>>, syncTable: dynamodb.ITable): void {
+  const contacts = pipelines.contacts;
+  const children = (Object.keys(pipelines) as Entity[]).filter((entity) => entity !== 'contacts');
+  for (const entity of children) {
+    const child = pipelines[entity];
+    child.consumer.function.addEnvironment(queueUrlEnvVar('contacts'), contacts.queue.queueUrl);
+    child.consumer.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [contacts.queue.queueArn] }));
+    contacts.consumer.function.addEnvironment(queueUrlEnvVar(entity), child.queue.queueUrl);
+  }
+  contacts.consumer.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: children.map((entity) => pipelines[entity].queue.queueArn) }),
+  );
+  contacts.consumer.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: [syncTable.tableArn] }),
+  );
 }

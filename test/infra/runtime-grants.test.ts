@@ -54,12 +54,27 @@ const CONSUMER_EXPECTATIONS = (entity: string): Record<string, string[]> => ({
   // SqsDeadLetterParker parks a permanent failure with its reason.
   [`DLQ_URL_${entity.toUpperCase()}`]: SEND,
   // DynamoSyncStateStore (Get, Put, Update), DynamoRateBudgetStore (Get, Update), DynamoLock
-  // (Put, Delete), DynamoGhlHealthStore (Get, Put). listStates' Scan runs only in `npm run verify`, with the operator's credentials.
+  // (Put, Delete), DynamoGhlHealthStore (Get, Put), DynamoContactWaiters.add (Put). listStates' Scan
+  // runs only in `npm run verify`, with the operator's credentials.
   SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // Reads the credentials; an OAuth refresh writes the new refresh token back (PutSecretValueCommand).
   GHL_SECRET_ID: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   RELATEL_SECRET_ID: READ_SECRET,
+  ...(entity === 'contacts' ? CONTACTS_CONSUMER_EXPECTATIONS : CHILD_CONSUMER_EXPECTATIONS),
 });
+// The contacts consumer wakes children waiting for a contact: DynamoContactWaiters.take (Query,
+// BatchWriteItem) and SqsChildWaker's ChangeMessageVisibilityBatch in each child queue.
+const WAKE = ['sqs:ChangeMessageVisibility'];
+const CONTACTS_CONSUMER_EXPECTATIONS: Record<string, string[]> = {
+  SYNC_TABLE_NAME: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  QUEUE_URL_TASKS: WAKE,
+  QUEUE_URL_NOTES: WAKE,
+  QUEUE_URL_APPOINTMENTS: WAKE,
+};
+// A child consumer queues a contact the sync never saw, read from Relatel (SqsQueueSender).
+const CHILD_CONSUMER_EXPECTATIONS: Record<string, string[]> = {
+  QUEUE_URL_CONTACTS: SEND,
+};
 const WEBHOOK_EXPECTATIONS: Record<string, string[]> = {
   QUEUE_URL_CONTACTS: SEND,
   QUEUE_URL_TASKS: SEND,

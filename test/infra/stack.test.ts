@@ -19,6 +19,7 @@ import {
   deadLetterQueueUrlEnvVar,
   queueName,
   queueUrlEnvVar,
+  type Entity,
 } from '../../lib/entities.js';
 
 const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<
@@ -179,6 +180,14 @@ describe('consumers', () => {
         [CONSUMER_ENV.createLeaseMs]: '120000',
         [queueUrlEnvVar(entity)]: resolve(pipeline.queue.queueUrl),
         [deadLetterQueueUrlEnvVar(entity)]: resolve(pipeline.deadLetterQueue.queueUrl),
+        // Children waiting for their contact: the contacts consumer wakes them in their queues,
+        // a child queues a contact the sync never saw on the contacts queue.
+        ...Object.fromEntries(
+          (entity === 'contacts' ? ['tasks', 'notes', 'appointments'] : ['contacts']).map((other) => [
+            queueUrlEnvVar(other as Entity),
+            resolve(stack.pipelines[other as Entity].queue.queueUrl),
+          ]),
+        ),
       });
     }
   });
@@ -278,7 +287,7 @@ describe('least privilege', () => {
     for (const entity of ENTITIES) {
       const { consumer, queue, deadLetterQueue } = stack.pipelines[entity];
       const statements = statementsOf(consumer.role);
-      expect(statements).toHaveLength(6);
+      expect(statements).toHaveLength(entity === 'contacts' ? 8 : 7);
       expect(statements).toEqual(
         expect.arrayContaining([
           allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [consumer.logGroup.logGroupArn]),
@@ -297,6 +306,17 @@ describe('least privilege', () => {
           allow(['secretsmanager:GetSecretValue'], [ghlCredentials.secretArn, relatelApiToken.secretArn]),
           // OAuth refresh writes the new refresh token back.
           allow(['secretsmanager:PutSecretValue'], [ghlCredentials.secretArn]),
+          // Children waiting for their contact: the contacts consumer takes the waiting notes and
+          // wakes the children in their queues; a child queues a contact the sync never saw.
+          ...(entity === 'contacts'
+            ? [
+                allow(
+                  ['sqs:ChangeMessageVisibility'],
+                  (['tasks', 'notes', 'appointments'] as const).map((child) => stack.pipelines[child].queue.queueArn),
+                ),
+                allow(['dynamodb:Query', 'dynamodb:BatchWriteItem'], [stack.syncState.table.tableArn]),
+              ]
+            : [allow(['sqs:SendMessage'], [stack.pipelines.contacts.queue.queueArn])]),
         ]),
       );
     }
