@@ -19,11 +19,14 @@ import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock,
 import { parseMappingConfig, type MappingConfigInput } from '../../../lib/mapping/config.js';
 import type { RelatelClient } from '../../../lib/relatel/client.js';
 import { InMemorySecretStore, type SecretStore } from '../../../lib/secrets.js';
-import { createBatchConsumer, type ParkedFailure } from '../../../lib/sync/consumer.js';
+import type { QueueMessage } from '../../../lib/ingest/ports.js';
+import { createBatchConsumer, type ParkedFailure, type VisibilityChanger } from '../../../lib/sync/consumer.js';
+import { InMemoryContactWaiters } from '../../../lib/sync/contact-waiters.js';
 import { duplicateContactsLookup } from '../../../lib/sync/duplicate-contacts.js';
 import { observeConsumer } from '../../../lib/sync/observe.js';
 import { createRecordProcessor } from '../../../lib/sync/record-processor.js';
 import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
+import { parkerWakingChildren, type ChildWakePorts } from '../../../lib/sync/wake-children.js';
 import { startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from '../../../local/ghl-simulator/index.js';
 import type { RelatelEventFixture } from '../../factories/relatel-events.js';
 import { sqsRecord } from '../../factories/sqs-records.js';
@@ -55,6 +58,11 @@ export interface HarnessOptions {
   maxReceiveCount?: number;
   /** Wraps the GHL client's fetch, e.g. to spoil an answer on its way back. */
   wrapFetch?: (fetchFn: typeof fetch) => typeof fetch;
+  /**
+   * Children wait for their contact as consumer-runtime.ts wires it (lib/sync/contact-wait.ts):
+   * notes in memory, wakes recorded in `woken`, contacts queued by children in `queuedContacts`.
+   */
+  waitForContacts?: boolean;
 }
 
 export interface DeliveryRound {
@@ -69,6 +77,10 @@ export interface ConsumerHarness {
   state: InMemorySyncStateStore;
   parked: ParkedRecord[];
   visibilityChanges: { messageId: string; seconds: number }[];
+  /** With waitForContacts: message ids of children the contacts consumer woke, in order. */
+  woken: string[];
+  /** With waitForContacts: contact events children queued on the contacts queue. */
+  queuedContacts: QueueMessage[];
   logs: LogLine[];
   maxReceiveCount: number;
   /** The SQS record SQS would hand the consumer for this event (group = contact, dedup = delivery id). */
@@ -111,6 +123,8 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
   const mapping = parseMappingConfig({ ...options.mapping, appointments: { calendarId: ghl.calendarIds[0], ...options.mapping?.appointments } });
   const parked: ParkedRecord[] = [];
   const visibilityChanges: { messageId: string; seconds: number }[] = [];
+  const woken: string[] = [];
+  const queuedContacts: QueueMessage[] = [];
   const logs: LogLine[] = [];
   const logger = recordingLogger(logs);
   const metrics = recordingMetrics();
@@ -140,24 +154,32 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
 
   let state = new InMemorySyncStateStore();
   let consumers = new Map<Entity, (event: SQSEvent) => Promise<SQSBatchResponse>>();
+  let waiters = new InMemoryContactWaiters();
+  const visibility: VisibilityChanger = {
+    changeVisibility: async (changes) => void visibilityChanges.push(...changes.map(({ record, seconds }) => ({ messageId: record.messageId, seconds }))),
+  };
 
   function consumerOf(entity: Entity) {
     let consumer = consumers.get(entity);
     if (consumer === undefined) {
       const observed = observeConsumer(entity, logger, metrics, clock.now);
+      const now = () => new Date(clock.now());
+      const wake: ChildWakePorts = { waiters, waker: { wake: async (children) => void woken.push(...children.map((child) => child.messageId)) } };
+      const parker = { park: async (record: SQSRecord, failure: ParkedFailure) => void parked.push({ entity, record, failure }) };
+      const contacts = options.waitForContacts === true && entity === 'contacts';
+      const children = options.waitForContacts === true && entity !== 'contacts';
       consumer = createBatchConsumer({
         entity,
         maxReceiveCount,
         now: clock.now,
-        parker: { park: async (record, failure) => void parked.push({ entity, record, failure }) },
-        visibility: {
-          changeVisibility: async (changes) =>
-            void visibilityChanges.push(...changes.map(({ record, seconds }) => ({ messageId: record.messageId, seconds }))),
-        },
+        parker: contacts ? parkerWakingChildren(parker, state, wake, now) : parker,
+        visibility,
         observer: observed.observer,
         processRecord: createRecordProcessor({
           entity,
           onSynced: observed.onSynced,
+          ...(contacts && { wakeChildren: wake }),
+          ...(children && { childWaits: { waiters, visibility, contactsQueue: { send: async (message) => void queuedContacts.push(message) } } }),
           sync: {
             state,
             ghl: client,
@@ -188,6 +210,8 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
     },
     parked,
     visibilityChanges,
+    woken,
+    queuedContacts,
     logs,
     maxReceiveCount,
 
@@ -249,7 +273,10 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
     reset() {
       ghl.reset();
       state = new InMemorySyncStateStore();
+      waiters = new InMemoryContactWaiters();
       consumers = new Map();
+      woken.length = 0;
+      queuedContacts.length = 0;
       parked.length = 0;
       visibilityChanges.length = 0;
       logs.length = 0;

@@ -37,10 +37,10 @@ describe('a record whose contact is not synced yet', () => {
     expect(h.ghl.state.tasks()).toEqual([]);
   });
 
-  it('is parked on its last receive with reason contact-not-synced when the contact never comes', async () => {
+  it('is parked on its last receive with reason contact-unknown when the contact never comes (no Relatel token to read it)', async () => {
     await h.sync(relatelEvent('task.created', { payload: relatelTask() }));
 
-    expect(h.parked.map((p) => p.failure)).toMatchObject([{ reason: 'contact-not-synced', kind: 'transient', receiveCount: h.maxReceiveCount }]);
+    expect(h.parked.map((p) => p.failure)).toMatchObject([{ reason: 'contact-unknown', kind: 'transient', receiveCount: h.maxReceiveCount }]);
     expect(ghlRequests(h.ghl)).toEqual([]);
   });
 });
