@@ -111,8 +111,8 @@ function contactFateError(id: string, standing: 'deleted' | 'parked') {
 
 /**
  * A contact the sync has never seen (or saw go without a GHL twin): read from Relatel and queued
- * on the contacts queue as a `contact.updated` of now, so its own ordering, dedup and create
- * claim apply. The delivery id is per minute: children asking within one minute queue it once.
+ * on the contacts queue as a `contact.updated`, so its own ordering, dedup and create claim
+ * apply. The delivery id is per minute: children asking within one minute queue it once.
  */
 async function requestContact(id: string, contact: RecordSyncState | undefined, deps: SyncDependencies): Promise<void> {
   if (deps.relatel === undefined || deps.childWait === undefined) {
@@ -123,7 +123,7 @@ async function requestContact(id: string, contact: RecordSyncState | undefined, 
   const read = await deps.relatel.getContact(id);
   if (read === undefined) throw permanentError(`Relatel has no contact ${id}`, { reason: 'contact-unknown', status: 404 });
   const now = deps.now();
-  const message = contactEventMessage(read, fetchDeliveryId(id, now), now);
+  const message = contactEventMessage(read, fetchDeliveryId(id, now), fetchedOccurredAt(contact));
   if (message === undefined) throw permanentError(`Contact ${id} cannot be queued (its id is no valid message group)`, { reason: 'contact-unknown' });
   await deps.childWait.queueContact(message);
   // Other children of the contact wait instead of reading it again. Best effort: a write that
@@ -134,6 +134,17 @@ async function requestContact(id: string, contact: RecordSyncState | undefined, 
   } catch (error) {
     if (!(error instanceof StaleStateError)) throw error;
   }
+}
+
+/**
+ * When the fetched contact "happened": before any webhook of it (the Unix epoch, or just after
+ * the last event applied to it), so every webhook wins over it. Relatel's API has no company and
+ * no tags; stamped now, the fetch would make the contact's own webhook, usually seconds behind
+ * the child, stale, and its company and tags would be lost.
+ */
+export function fetchedOccurredAt(contact: RecordSyncState | undefined): Date {
+  const last = contact?.lastOccurredAt === undefined ? Number.NaN : Date.parse(contact.lastOccurredAt);
+  return new Date(Number.isNaN(last) ? 0 : last + 1);
 }
 
 /** One delivery id per contact and minute. */

@@ -116,6 +116,21 @@ describe('a child of a contact the sync has never seen', () => {
     expect(h.ghl.state.tasks(ghlContact!.id)).toMatchObject([{ title: 'Send tilbud' }]);
   });
 
+  it('lets the contact’s own webhook, arriving after the fetch, still set what Relatel’s API lacks (company, tags)', async () => {
+    const { company: _company, tags: _tags, ...asTheApiHasIt } = relatelContact();
+    const h = await harness({ waitForContacts: true, relatel: relatelHolding(asTheApiHasIt) });
+    const [task] = await h.deliver(taskCreated());
+    await h.receive([h.recordFor(JSON.parse(h.queuedContacts[0]!.body) as RelatelEventFixture)]);
+    await h.receive([redeliveryOf(task!)]);
+
+    await h.sync(contactCreated());
+
+    expect(h.parked).toEqual([]);
+    const contacts = h.ghl.state.contacts();
+    expect(contacts).toMatchObject([{ companyName: 'Hansen Tømrer ApS' }]);
+    expect([...contacts[0]!.tags].sort()).toEqual(['aarhus', 'kunde']);
+  });
+
   it('is parked as contact-unknown when Relatel has no such contact', async () => {
     const h = await harness({ waitForContacts: true, relatel: relatelHolding() });
     expect(await h.deliver(taskCreated())).toEqual([]);

@@ -114,7 +114,7 @@ describe('a child whose contact is not in GHL', () => {
     });
   });
 
-  it('reads a contact the sync never saw from Relatel, queues it as a contact.updated of now, marks the fetch and waits', async () => {
+  it('reads a contact the sync never saw from Relatel, queues it as a contact.updated older than any webhook, marks the fetch and waits', async () => {
     const state = new InMemorySyncStateStore();
     const { relatel, reads } = relatelWith({ '481516': relatelContact() });
     const { wait, steps, queued } = recordingWait();
@@ -133,7 +133,7 @@ describe('a child whose contact is not in GHL', () => {
     expect(JSON.parse(queued[0]!.body)).toEqual({
       delivery_id: 'fetch-481516-202603020900',
       event_type: 'contact.updated',
-      occurred_at: '2026-03-02T09:00:00.000Z',
+      occurred_at: '1970-01-01T00:00:00.000Z',
       payload: relatelContact(),
     });
     expect(await state.get('contacts', '481516')).toMatchObject({ fetchRequestedAt: '2026-03-02T09:00:00.000Z' });
@@ -148,6 +148,15 @@ describe('a child whose contact is not in GHL', () => {
     expect(await failureOf(ghlContactIdOf(481516, { ...deps, childWait: second.wait }))).toEqual({ kind: 'transient', reason: 'contact-pending' });
     expect(reads).toEqual(['481516']);
     expect(second.steps).toEqual(['hide', 'note 481516']);
+  });
+
+  it('queues a contact whose last event left no GHL twin as happening just after that event', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ lastOccurredAt: '2026-03-01T12:00:00.000Z', version: 0 }), 0);
+    const { relatel } = relatelWith({ '481516': relatelContact() });
+    const { wait, queued } = recordingWait();
+    await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })));
+    expect(JSON.parse(queued[0]!.body)).toMatchObject({ occurred_at: '2026-03-01T12:00:00.001Z' });
   });
 
   it('is parked as contact-unknown when Relatel has no such contact', async () => {
