@@ -3,7 +3,7 @@
  * A child whose contact is not in GHL yet hides itself for a long time and leaves a note here;
  * the contacts consumer, once it has linked (or parked, or deleted) the contact, takes the notes
  * and makes those children visible again at once. So a child waits for its contact, not for a
- * timer, and spends no receives while it waits (docs/GHL-CLIENT.md#children-wait-for-their-contact).
+ * timer, and spends no receives while it waits (docs/SYNC.md#children-wait-for-their-contact).
  */
 import type { Entity } from '../entities.js';
 

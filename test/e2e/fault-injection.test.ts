@@ -50,6 +50,8 @@ beforeAll(async () => {
     pollers: { waitTimeSeconds: 1, batchSize: 3, concurrency: 4 },
     retryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 500, maxDelayMs: 4_000 },
   });
+  // Relatel holds every contact its webhooks name: a child ahead of its contact reads it there.
+  e2e.relatelHolds(workload.events);
   for (let i = 0; i < plan.deliveries.length; i += 8) {
     const answers = await Promise.all(plan.deliveries.slice(i, i + 8).map((event) => e2e.send(event)));
     expect(answers.every((status) => status === 202)).toBe(true);

@@ -32,6 +32,12 @@ export interface E2eStack {
   relatel: RelatelSimulator;
   /** Every event a consumer finished, in order. */
   processed: ProcessedEvent[];
+  /**
+   * Seeds the Relatel simulator with every contact the events name (as its first event has it),
+   * as Relatel holds every contact its webhooks talk about: a child that arrives before its
+   * contact reads the contact from there (lib/sync/contact-wait.ts).
+   */
+  relatelHolds(events: readonly RelatelEventFixture[]): void;
   /** POSTs the event, signed, to the webhook; answers the HTTP status. */
   send(event: RelatelEventFixture): Promise<number>;
   /** Puts the event straight on its queue under a new deduplication id: a redelivery SQS's window no longer catches. */
@@ -97,6 +103,15 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
     simulator,
     relatel,
     processed,
+    relatelHolds(events) {
+      const seeded = new Set(relatel.state.contacts().map((contact) => contact.id));
+      for (const { event_type: type, payload } of events) {
+        const id = Number(payload.id);
+        if (!type.startsWith('contact.') || type === 'contact.deleted' || seeded.has(id)) continue;
+        seeded.add(id);
+        relatel.seedContact({ id, name: String(payload.name ?? ''), number: (payload.number as string | undefined) ?? null, email: (payload.email as string | undefined) ?? null });
+      }
+    },
     async send(event) {
       return (await sendSignedEvent(stack.webhookUrl, event, E2E_WEBHOOK_SECRET)).status;
     },
