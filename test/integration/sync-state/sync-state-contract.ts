@@ -66,6 +66,14 @@ export function describeSyncStateContract(makeStore: () => Promise<SyncStateStor
       expect(await store.get('contacts', 'rel-1')).toEqual({ ...state, version: 1 });
     });
 
+    it('keeps what a contact’s children read: when it was parked and when a child asked for it to be fetched', async () => {
+      const state = aState({ parkedAt: '2025-03-01T12:00:00.000Z', fetchRequestedAt: '2025-03-01T11:00:00.000Z' });
+
+      await store.save(state, 0);
+
+      expect(await store.get('contacts', 'rel-1')).toEqual({ ...state, version: 1 });
+    });
+
     it('keeps an empty tag set apart from no tag set', async () => {
       await store.save(aState({ tags: [] }), 0);
 
