@@ -48,8 +48,6 @@ export interface ConsumerAdapters {
   onSynced?: (report: SyncedEventReport, record: SQSRecord) => void;
   /** Backoff between SQS redeliveries; the local stack's tests shorten it. */
   retryPolicy?: RetryPolicy;
-  /** How long a child waiting for its contact hides (default 15 minutes). */
-  childHideSeconds?: number;
 }
 
 /** Pass the Lambda context: the consumer keeps its GHL requests inside the invocation's time. */
@@ -145,12 +143,7 @@ function childrenWaiting(
   }
   // Only contact events are ever sent: the sender knows the contacts queue alone.
   const contactsQueue = new SqsQueueSender(adapters.sqs, { contacts: queueUrlOf(config, 'contacts') } as Record<Entity, string>);
-  const childWaits: ChildWaitPorts = {
-    waiters,
-    visibility,
-    contactsQueue,
-    ...(adapters.childHideSeconds !== undefined && { hideSeconds: adapters.childHideSeconds }),
-  };
+  const childWaits: ChildWaitPorts = { waiters, visibility, contactsQueue };
   return { processor: { childWaits }, parker: (inner) => inner };
 }
 

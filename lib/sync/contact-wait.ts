@@ -58,20 +58,18 @@ export interface ChildWaitPorts {
   /** The child's own queue. */
   visibility: VisibilityChanger;
   contactsQueue: QueueSender;
-  /** How long a waiting child hides; default 15 minutes. A missed wake costs at most this. */
-  hideSeconds?: number;
 }
 
-export const DEFAULT_CHILD_HIDE_SECONDS = 900;
+/** How long a waiting child hides: a missed wake costs at most this (SQS allows up to 12 h). */
+export const CHILD_HIDE_SECONDS = 900;
 
 /** The ChildWait of one received record of a child queue. */
 export function childWaitOf(record: SQSRecord, entity: Entity, ports: ChildWaitPorts, now: () => Date): ChildWait {
-  const hideSeconds = ports.hideSeconds ?? DEFAULT_CHILD_HIDE_SECONDS;
   return {
-    hide: () => ports.visibility.changeVisibility([{ record, seconds: hideSeconds }]),
-    // The note outlives the hide a little: the child's receipt handle is valid for as long as it hides.
+    hide: () => ports.visibility.changeVisibility([{ record, seconds: CHILD_HIDE_SECONDS }]),
+    // The note lasts as long as the hide: the child's receipt handle is valid that long.
     note: (relatelContactId) =>
-      ports.waiters.add(relatelContactId, { entity, messageId: record.messageId, receiptHandle: record.receiptHandle }, now(), hideSeconds * 1000),
+      ports.waiters.add(relatelContactId, { entity, messageId: record.messageId, receiptHandle: record.receiptHandle }, now(), CHILD_HIDE_SECONDS * 1000),
     queueContact: (message) => ports.contactsQueue.send(message),
   };
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { SyncError } from '../../../lib/errors.js';
 import type { QueueMessage } from '../../../lib/ingest/ports.js';
 import type { RelatelClient } from '../../../lib/relatel/client.js';
-import { contactStanding, ghlContactIdOf, type ChildWait } from '../../../lib/sync/contact-wait.js';
+import { childWaitOf, contactStanding, ghlContactIdOf, type ChildWait } from '../../../lib/sync/contact-wait.js';
+import { InMemoryContactWaiters } from '../../../lib/sync/contact-waiters.js';
+import { sqsRecord } from '../../factories/sqs-records.js';
 import type { SyncDependencies } from '../../../lib/sync/dependencies.js';
 import { InMemorySyncStateStore, type RecordSyncState } from '../../../lib/sync/state.js';
 import type { GhlClient } from '../../../lib/ghl/client.js';
@@ -179,5 +181,33 @@ describe('a child whose contact is not in GHL', () => {
     const state = new InMemorySyncStateStore();
     await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
     expect(await failureOf(ghlContactIdOf(481516, depsOf(state)))).toEqual({ kind: 'transient', reason: 'contact-not-synced' });
+  });
+});
+
+describe('the ChildWait of a received record', () => {
+  it('hides the record itself for 15 minutes and notes it, by entity, message id and receipt handle, for as long', async () => {
+    const waiters = new InMemoryContactWaiters();
+    const hidden: { messageId: string; seconds: number }[] = [];
+    const record = sqsRecord({ queueName: 'relatel-ghl-sync-tasks.fifo' });
+    const wait = childWaitOf(
+      record,
+      'tasks',
+      {
+        waiters,
+        visibility: { changeVisibility: async (changes) => void hidden.push(...changes.map((c) => ({ messageId: c.record.messageId, seconds: c.seconds }))) },
+        contactsQueue: { send: async () => undefined },
+      },
+      () => NOW,
+    );
+
+    await wait.hide();
+    await wait.note('481516');
+
+    expect(hidden).toEqual([{ messageId: record.messageId, seconds: 900 }]);
+    expect(await waiters.take('481516', new Date(NOW.getTime() + 899_000))).toEqual([
+      { entity: 'tasks', messageId: record.messageId, receiptHandle: record.receiptHandle },
+    ]);
+    await wait.note('481516');
+    expect(await waiters.take('481516', new Date(NOW.getTime() + 900_000))).toEqual([]);
   });
 });
