@@ -115,7 +115,7 @@ export interface GhlClient {
    */
   getLocationSettings(): Promise<GhlLocationSettings | undefined>;
 
-  /** undefined when GHL has no such contact (404). */
+  /** undefined when GHL has no such contact (404, or 400 "not found"); likewise getTask, getNote, getAppointment. */
   getContact(contactId: string): Promise<GhlContact | undefined>;
   createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult>;
   upsertContact(body: GhlContactUpsertInput): Promise<GhlUpsertContactResult>;
@@ -152,6 +152,13 @@ export interface GhlClient {
 
 const id = encodeURIComponent;
 const notFound = (answer: HttpAnswer) => answer.status === 404;
+/**
+ * A GET by id of a record GHL does not have: 404, or the 400 the contacts API's spec documents,
+ * whose message says "not found". Status and wording together: a 400 that says something else
+ * (a malformed request) is an error, not an absent record.
+ */
+const absent = (answer: HttpAnswer) => notFound(answer) || (answer.status === 400 && isRecord(answer.body) && NOT_FOUND_MESSAGE.test(String(answer.body.message)));
+const NOT_FOUND_MESSAGE = /\bnot found\b/i;
 const notAllowed = (answer: HttpAnswer) => answer.status === 401 || answer.status === 403;
 const duplicateContact = (answer: HttpAnswer) => answer.status === 400 && duplicateOf(answer.body) !== undefined;
 const DUPLICATE_MESSAGE = /does not allow duplicated? contacts/i;
@@ -181,8 +188,8 @@ export class HttpGhlClient implements GhlClient {
   // Contacts (Version 2021-07-28)
 
   async getContact(contactId: string) {
-    const answer = await this.contacts({ method: 'GET', path: `/contacts/${id(contactId)}`, accept: notFound });
-    return answer.status === 404 ? undefined : parse(contactAnswer, answer, 'GET /contacts/{id}').contact;
+    const answer = await this.contacts({ method: 'GET', path: `/contacts/${id(contactId)}`, accept: absent });
+    return absent(answer) ? undefined : parse(contactAnswer, answer, 'GET /contacts/{id}').contact;
   }
 
   async createContact(body: GhlContactCreateInput): Promise<GhlCreateContactResult> {
@@ -241,8 +248,8 @@ export class HttpGhlClient implements GhlClient {
   }
 
   async getTask(contactId: string, taskId: string) {
-    const answer = await this.contacts({ method: 'GET', path: taskPath(contactId, taskId), accept: notFound });
-    return answer.status === 404 ? undefined : parse(taskAnswer, answer, 'GET task').task;
+    const answer = await this.contacts({ method: 'GET', path: taskPath(contactId, taskId), accept: absent });
+    return absent(answer) ? undefined : parse(taskAnswer, answer, 'GET task').task;
   }
 
   async createTask(contactId: string, body: GhlCreateTaskBody) {
@@ -272,8 +279,8 @@ export class HttpGhlClient implements GhlClient {
   }
 
   async getNote(contactId: string, noteId: string) {
-    const answer = await this.contacts({ method: 'GET', path: notePath(contactId, noteId), accept: notFound });
-    return answer.status === 404 ? undefined : parse(noteAnswer, answer, 'GET note').note;
+    const answer = await this.contacts({ method: 'GET', path: notePath(contactId, noteId), accept: absent });
+    return absent(answer) ? undefined : parse(noteAnswer, answer, 'GET note').note;
   }
 
   async createNote(contactId: string, body: GhlCreateNoteBody) {
@@ -302,9 +309,9 @@ export class HttpGhlClient implements GhlClient {
       method: 'GET',
       family: 'calendars',
       path: `/calendars/events/appointments/${id(eventId)}`,
-      accept: notFound,
+      accept: absent,
     });
-    return answer.status === 404 ? undefined : parse(eventAnswer, answer, 'GET appointment').event;
+    return absent(answer) ? undefined : parse(eventAnswer, answer, 'GET appointment').event;
   }
 
   async createAppointment(body: GhlAppointmentCreateInput) {

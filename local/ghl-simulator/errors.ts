@@ -20,7 +20,14 @@ export const scopeNotGranted = () => unauthorized('The token is not authorized f
 export const forbiddenLocation = () =>
   new GhlError(403, { statusCode: 403, message: 'The token does not have access to this location.', error: 'Forbidden' });
 
+/** The calendars API's answer to an event id it does not have. */
 export const notFound = (what: string) => new GhlError(404, { statusCode: 404, message: `${what} not found`, error: 'Not Found' });
+
+/**
+ * The contacts API's answer to a contact, task or note id it does not have (deleted, or never
+ * there): its spec documents 400 (BadRequestDTO), never 404, for every operation on one.
+ */
+export const recordNotFound = (what: string) => new GhlError(400, { statusCode: 400, message: `${what} not found` });
 
 export const noRoute = (method: string, path: string) =>
   new GhlError(404, { statusCode: 404, message: `Cannot ${method} ${path}`, error: 'Not Found' });

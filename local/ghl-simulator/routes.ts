@@ -3,7 +3,7 @@
  * the Version header), body rule and what GHL answers. The server (index.ts) does auth, Version,
  * rate limiting, faults and body validation around these; handlers only hold GHL's semantics.
  */
-import { badRequest, duplicateContact, forbiddenLocation, notFound, unprocessable } from './errors.js';
+import { badRequest, duplicateContact, forbiddenLocation, notFound, recordNotFound, unprocessable } from './errors.js';
 import { BODY_RULES, type ApiFamily, type BodyRule } from './spec.js';
 import type { DuplicateField, SimAppointment, SimContact, SimStore } from './store.js';
 
@@ -428,21 +428,21 @@ function requireTimeOrder(startTime: unknown, endTime: unknown): void {
 
 function requireContact(store: SimStore, params: Record<string, string>): SimContact {
   const contact = store.contacts.get(params['contactId'] ?? '');
-  if (!contact) throw notFound('Contact');
+  if (!contact) throw recordNotFound('Contact');
   return contact;
 }
 
 function requireTask(store: SimStore, params: Record<string, string>) {
   const contact = requireContact(store, params);
   const task = store.tasks.get(params['taskId'] ?? '');
-  if (!task || task.contactId !== contact.id) throw notFound('Task');
+  if (!task || task.contactId !== contact.id) throw recordNotFound('Task');
   return task;
 }
 
 function requireNote(store: SimStore, params: Record<string, string>) {
   const contact = requireContact(store, params);
   const note = store.notes.get(params['noteId'] ?? '');
-  if (!note || note.contactId !== contact.id) throw notFound('Note');
+  if (!note || note.contactId !== contact.id) throw recordNotFound('Note');
   return note;
 }
 

@@ -26,7 +26,7 @@ import { ghlIdGenerator, seededRandom, type Random } from './random.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { matchRoute, type LocationSettings, type Route } from './routes.js';
 import { GHL_API_VERSIONS } from './spec.js';
-import { SimStore, type DuplicateField, type SimAppointment, type SimContact, type SimNote, type SimTask } from './store.js';
+import { isRecordKind, SIM_RECORD_KINDS, SimStore, type DuplicateField, type SimRecordKind, type SimAppointment, type SimContact, type SimNote, type SimTask } from './store.js';
 import { isPlainObject, validateBody } from './validate.js';
 import { rejectUnknownKeys } from './io.js';
 
@@ -103,6 +103,11 @@ export interface GhlSimulator {
   setRateLimit(changes: Partial<RateLimitSettings>): RateLimitSettings;
   /** Puts a contact in place as if created in GHL's UI (e.g. one with a businessId). */
   seedContact(fields: Record<string, unknown>): SimContact;
+  /**
+   * Deletes a record as a person would in GHL's UI, behind the sync's back (a contact takes its
+   * tasks and notes with it, as in GHL); answers whether it existed.
+   */
+  deleteRecord(kind: SimRecordKind, id: string): boolean;
   /** Back to how it started: empty state, fresh budgets, initial settings and seed. */
   reset(): void;
   stop(): Promise<void>;
@@ -196,6 +201,10 @@ export async function startGhlSimulator(options: GhlSimulatorOptions = {}): Prom
       const contact = store.createContact(location.locationId, fields);
       if (typeof fields['businessId'] === 'string') contact.businessId = fields['businessId'];
       return structuredClone(contact);
+    },
+    deleteRecord(kind: string, id: string): boolean {
+      if (!isRecordKind(kind)) throw new TypeError(`kind must be one of ${SIM_RECORD_KINDS.join(', ')}`);
+      return store.deleteRecord(kind, id);
     },
     reset(): void {
       store.clear();

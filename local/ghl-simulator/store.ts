@@ -82,6 +82,14 @@ export interface SimAppointment {
 
 export type DuplicateField = 'email' | 'phone';
 
+/** The kinds of record a person can delete in GHL's UI (the admin API's `POST /__sim/delete`). */
+export const SIM_RECORD_KINDS = ['contact', 'task', 'note', 'appointment'] as const;
+export type SimRecordKind = (typeof SIM_RECORD_KINDS)[number];
+
+export function isRecordKind(kind: string): kind is SimRecordKind {
+  return (SIM_RECORD_KINDS as readonly string[]).includes(kind);
+}
+
 export interface DuplicateMatch {
   contact: SimContact;
   field: DuplicateField;
@@ -150,6 +158,18 @@ export class SimStore {
   }
 
   /** GHL removes a contact's tasks and notes with it. */
+  /** Deletes a record of any kind (admin API); answers whether it existed. */
+  deleteRecord(kind: SimRecordKind, id: string): boolean {
+    const existed = this.recordsOf(kind).has(id);
+    if (kind === 'contact') this.deleteContact(id);
+    else this.recordsOf(kind).delete(id);
+    return existed;
+  }
+
+  private recordsOf(kind: SimRecordKind): Map<string, unknown> {
+    return { contact: this.contacts, task: this.tasks, note: this.notes, appointment: this.appointments }[kind];
+  }
+
   deleteContact(id: string): void {
     this.contacts.delete(id);
     for (const [taskId, task] of this.tasks) if (task.contactId === id) this.tasks.delete(taskId);

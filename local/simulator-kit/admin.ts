@@ -8,6 +8,7 @@
  *   POST /__sim/faults       change fault settings (partial FaultSettings, optional seed)
  *   POST /__sim/rate-limit   change rate-limit settings (partial RateLimitSettings)
  *   POST /__sim/contacts     seed a contact as if made in GHL's UI
+ *   POST /__sim/delete       delete a record as a person would in GHL's UI: `{kind, id}` (GHL simulator only)
  *   POST /__sim/reset        back to the initial state and settings
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +24,8 @@ export interface AdminControl<Seed = Record<string, unknown>> {
   setRateLimit(changes: Record<string, unknown>): unknown;
   /** Fields as the simulator takes them (the body of `POST /__sim/contacts`, checked by the simulator). */
   seedContact(fields: Seed): unknown;
+  /** Deletes a record behind the sync's back (a person in the UI); answers whether it existed. */
+  deleteRecord?(kind: string, id: string): boolean;
   reset(): void;
 }
 
@@ -46,12 +49,17 @@ export async function handleAdminRequest<Seed>(
         return reply(res, 200, { rateLimit: sim.setRateLimit(jsonObject(rawBody)) });
       case 'POST /__sim/contacts':
         return reply(res, 201, { contact: sim.seedContact(jsonObject(rawBody) as Seed) });
+      case 'POST /__sim/delete': {
+        if (sim.deleteRecord === undefined) break;
+        const { kind, id } = jsonObject(rawBody);
+        if (typeof kind !== 'string' || typeof id !== 'string') throw new TypeError('body must be {kind, id}');
+        return reply(res, 200, { deleted: sim.deleteRecord(kind, id) });
+      }
       case 'POST /__sim/reset':
         sim.reset();
         return reply(res, 200, { reset: true });
-      default:
-        return reply(res, 404, { statusCode: 404, message: `Cannot ${route}` });
     }
+    return reply(res, 404, { statusCode: 404, message: `Cannot ${route}` });
   } catch (error) {
     return reply(res, 400, { statusCode: 400, message: error instanceof Error ? error.message : 'Bad Request' });
   }

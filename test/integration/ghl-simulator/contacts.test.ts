@@ -79,7 +79,7 @@ describe('GHL simulator: contacts', () => {
     ]);
   });
 
-  it('deletes a contact with its tasks and notes: 200 {succeded: true}, then 404', async () => {
+  it('deletes a contact with its tasks and notes: 200 {succeded: true}, then 400 not found', async () => {
     const sim = await simulator();
     const contact = await createContact(sim);
     await call(sim, 'POST', `/contacts/${contact.id}/tasks`, {
@@ -91,18 +91,18 @@ describe('GHL simulator: contacts', () => {
 
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ succeded: true });
-    expect((await call(sim, 'GET', `/contacts/${contact.id}`)).status).toBe(404);
+    expect((await call(sim, 'GET', `/contacts/${contact.id}`)).status).toBe(400);
     expect(sim.state.tasks()).toEqual([]);
     expect(sim.state.notes()).toEqual([]);
   });
 
-  it('answers an unknown contact id with 404 in GHL error shape, with a traceId', async () => {
+  it('answers an unknown contact id with 400 "Contact not found" (BadRequestDTO, as the spec documents), with a traceId', async () => {
     const sim = await simulator();
 
     const answer = await call(sim, 'GET', '/contacts/NoSuchContact0000001');
 
-    expect(answer.status).toBe(404);
-    expect(answer.body).toMatchObject({ statusCode: 404, message: 'Contact not found', error: 'Not Found' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ statusCode: 400, message: 'Contact not found' });
     expect(answer.body.traceId).toBe(answer.headers.get('x-trace-id'));
   });
 

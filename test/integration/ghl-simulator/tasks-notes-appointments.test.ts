@@ -51,7 +51,7 @@ describe('GHL simulator: tasks', () => {
     expect(sim.state.tasks()).toEqual([]);
   });
 
-  it('answers 404 for a task of another contact', async () => {
+  it('answers 400 "Task not found" for a task of another contact (the contacts API documents 400)', async () => {
     const sim = await simulator();
     const owner = await createContact(sim);
     const stranger = await createContact(sim);
@@ -59,14 +59,15 @@ describe('GHL simulator: tasks', () => {
 
     const answer = await call(sim, 'GET', `/contacts/${stranger.id}/tasks/${task.id}`);
 
-    expect(answer.status).toBe(404);
-    expect(answer.body.message).toBe('Task not found');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ statusCode: 400, message: 'Task not found' });
   });
 
-  it('answers 404 for a task under an unknown contact', async () => {
+  it('answers 400 "Contact not found" for a task under an unknown contact', async () => {
     const sim = await simulator();
     const answer = await call(sim, 'POST', '/contacts/NoSuchContact0000001/tasks', { body: taskBody() });
-    expect(answer.status).toBe(404);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ statusCode: 400, message: 'Contact not found' });
   });
 });
 
@@ -98,7 +99,7 @@ describe('GHL simulator: notes', () => {
     expect(fetched.body).toEqual({ note: updated.body.note });
     expect(listed.body).toEqual({ notes: [updated.body.note] });
     expect(deleted.body).toEqual({ succeded: true });
-    expect((await call(sim, 'GET', path)).status).toBe(404);
+    expect((await call(sim, 'GET', path)).status).toBe(400);
   });
 
   it('refuses locationId in a note body, as GHL does', async () => {

@@ -278,6 +278,18 @@ describe('GHL client failures', () => {
       await expect(client.getContact('missing-1')).resolves.toBeUndefined();
     });
 
+    it('getting a record GHL does not have answers undefined on the contacts API\'s 400 "not found" too', async () => {
+      server.script('get-contact', { status: 400, body: ghlErrors.badRequest('Contact not found') });
+      const { client } = clientFor(server);
+      await expect(client.getContact('missing-1')).resolves.toBeUndefined();
+    });
+
+    it('a 400 on a GET that does not say "not found" is an error, not an absent record', async () => {
+      server.script('get-contact', { status: 400, body: ghlErrors.badRequest('Bad Request') });
+      const { client } = clientFor(server);
+      await expect(client.getContact('missing-1')).rejects.toMatchObject({ kind: 'permanent', reason: 'ghl-400' });
+    });
+
     it('updating a record GHL does not have is a permanent ghl-404', async () => {
       server.script('update-contact', { status: 404, body: ghlErrors.notFound() });
       const { client } = clientFor(server);
