@@ -58,6 +58,10 @@ export const ERROR_REASONS = [
   'create-in-doubt',
   'company-upsert-created-contact',
   'company-upsert-matched-other-contact',
+  /** A write found its record deleted in GHL: the record is written again (lib/sync/heal.ts). */
+  'ghl-record-gone',
+  /** A record deleted in GHL was written again and was gone again at once: parked, never looped. */
+  'ghl-record-keeps-disappearing',
   /** Not a SyncError: a thrown value nothing classified. */
   'unexpected-error',
 ] as const;

@@ -56,6 +56,7 @@ const storedState = z.object({
   tags: z.optional(z.array(z.string())),
   tagsInDoubt: z.optional(z.array(z.string())),
   deleted: z.optional(z.boolean()),
+  deletedInGhl: z.optional(z.boolean()),
   pendingCreateSince: z.optional(z.string()),
   createInDoubt: z.optional(
     z.union([

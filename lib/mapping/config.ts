@@ -52,6 +52,11 @@ export const mappingConfigSchema = z.strictObject({
   timezone: z._default(timeZone, 'Europe/Copenhagen'),
   /** Relatel employee id -> GHL user id: task assignee, note author, call note author. */
   users: idMap(),
+  /**
+   * A record a person deleted in GHL: `relatel-wins` writes it again from Relatel's data (Relatel
+   * is the source of truth); `ghl-wins` leaves it deleted and skips its later events.
+   */
+  ghlDeletions: z._default(z.enum(['relatel-wins', 'ghl-wins']), 'relatel-wins'),
   contacts: section(
     z.strictObject({
       /** GHL `source` of contacts the sync creates. */

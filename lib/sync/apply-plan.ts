@@ -8,8 +8,9 @@ import { transientError } from '../errors.js';
 import type { SyncDependencies, SyncOutcome } from './dependencies.js';
 import { executeOperations } from './executor.js';
 import { recordFailure, type PlanProgress } from './failure-rules.js';
+import { confirmGone, ghlDeletionsWin, mayBeGone, RecordGoneError, withoutLink, type GoneVerdict } from './heal.js';
 import { skipped, SYNCED } from './outcome.js';
-import type { SyncPlan } from './plan.js';
+import type { SyncPlan, WritePlan } from './plan.js';
 import type { RecordSyncState } from './state.js';
 
 /** Applies a plan to a record whose state was `state`; answers what became of the record. */
@@ -24,6 +25,10 @@ export async function applyPlan(
   if (plan.kind === 'skip') {
     if (plan.next !== undefined) await deps.state.save({ ...base, ...plan.next }, base.version);
     return { entity, relatelId, outcome: skipped(plan.reason), ...(base.ghlId && { ghlId: base.ghlId }), ghlCalls: 0 };
+  }
+  if (base.deletedInGhl && ghlDeletionsWin(deps.mapping) && !plan.next.deleted) {
+    // Deleted in GHL, and GHL's deletions win: left deleted. A delete still runs (a tombstone).
+    return applyPlan(entity, relatelId, state, { kind: 'skip', reason: 'deleted-in-ghl', next: { lastOccurredAt: plan.next.lastOccurredAt } }, deps);
   }
 
   let current = base;
@@ -47,18 +52,51 @@ export async function applyPlan(
       onApplied: (operation) => progress.applied.push(operation),
     });
   } catch (error) {
-    await recordFailure(current, plan, progress, error, deps);
-    throw error;
+    const failed = plan.operations[progress.applied.length];
+    let gone;
+    try {
+      gone = failed !== undefined && mayBeGone(error) ? await confirmGone(deps.ghl, failed, current, progress.createdId) : undefined;
+    } catch (readError) {
+      // The GET that was to decide failed (GHL down, say): the event comes back and asks again.
+      await recordFailure(current, plan, progress, error, deps);
+      throw readError;
+    }
+    if (gone === undefined) {
+      await recordFailure(current, plan, progress, error, deps);
+      throw error;
+    }
+    return afterGone(current, plan, gone, progress.applied.length + 1, deps);
   }
+  return recordSuccess(current, plan, result.createdId, result.calls, deps);
+}
 
-  const { pendingCreateSince: _claim, createInDoubt: _doubt, ...rest } = current;
+/** Saves what a plan that went through leaves: its state change, and the GHL id it created or kept. */
+async function recordSuccess(current: RecordSyncState, plan: WritePlan, createdId: string | undefined, calls: number, deps: SyncDependencies): Promise<SyncOutcome> {
+  const { pendingCreateSince: _claim, createInDoubt: _doubt, deletedInGhl: _gone, ...rest } = current;
   // Tags this plan synced are known again; a plan that left tags alone leaves their doubt too.
   if (plan.next.tags !== undefined) delete rest.tagsInDoubt;
-  const ghlId = result.createdId ?? current.ghlId;
+  const ghlId = createdId ?? current.ghlId;
   const next: RecordSyncState = { ...rest, ...plan.next, ...(ghlId !== undefined && { ghlId }) };
   if (plan.next.deleted) delete next.ghlId;
   await deps.state.save(next, current.version);
-  return { entity, relatelId, outcome: SYNCED, ...(ghlId !== undefined && { ghlId }), ghlCalls: result.calls };
+  return { entity: current.entity, relatelId: current.relatelId, outcome: SYNCED, ...(ghlId !== undefined && { ghlId }), ghlCalls: calls };
+}
+
+/**
+ * A write found its record gone from GHL (heal.ts). A delete has nothing left to do. Otherwise,
+ * when GHL's deletions win, the record is left deleted and its events from now on skipped; when
+ * Relatel wins, its link is cleared and RecordGoneError has the event run again, to write it anew.
+ */
+async function afterGone(current: RecordSyncState, plan: WritePlan, gone: GoneVerdict, calls: number, deps: SyncDependencies): Promise<SyncOutcome> {
+  if (plan.next.deleted) return recordSuccess(current, plan, undefined, calls, deps);
+  const { pendingCreateSince: _claim, createInDoubt: _doubt, ...released } = current;
+  if (ghlDeletionsWin(deps.mapping)) {
+    const next: RecordSyncState = { ...released, deletedInGhl: true, ...(plan.next.lastOccurredAt && { lastOccurredAt: plan.next.lastOccurredAt }) };
+    await deps.state.save(next, current.version);
+    return { entity: current.entity, relatelId: current.relatelId, outcome: skipped('deleted-in-ghl'), ghlCalls: calls };
+  }
+  await deps.state.save(withoutLink(released), current.version);
+  throw new RecordGoneError(current.entity, current.relatelId, gone);
 }
 
 /**

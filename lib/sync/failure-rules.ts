@@ -10,10 +10,8 @@ import { formatTwoPartHash, isTwoPartHash, parseTwoPartHash, type HashPart } fro
 import { contactCreateInDoubt } from './created-contact.js';
 import type { SyncDependencies } from './dependencies.js';
 import { createInDoubtOf, isCreate } from './executor.js';
-import type { GhlOperation, SyncPlan } from './plan.js';
+import type { GhlOperation, WritePlan } from './plan.js';
 import type { CreateInDoubt, RecordSyncState } from './state.js';
-
-type WritePlan = Extract<SyncPlan, { kind: 'write' }>;
 
 /** How far a plan got: the operations that succeeded, and the id its create produced. */
 export interface PlanProgress {

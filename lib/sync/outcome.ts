@@ -18,6 +18,8 @@ export const SKIP_REASONS = [
   'nothing-to-delete',
   /** A call with no number and no Relatel contact: no one to log it on. */
   'no-party',
+  /** GHL no longer has the record (deleted there) and the mapping lets GHL's deletions win. */
+  'deleted-in-ghl',
 ] as const;
 
 export type SkipReason = (typeof SKIP_REASONS)[number];

@@ -61,7 +61,7 @@ export type GhlOperation =
 export type IdRef = string | { ref: 'created' };
 
 /** The skips a plan decides (the others are decided before planning). */
-export type PlanSkipReason = Extract<SkipReason, 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete'>;
+export type PlanSkipReason = Extract<SkipReason, 'stale' | 'deleted' | 'no-op' | 'nothing-to-delete' | 'deleted-in-ghl'>;
 
 export type SyncPlan =
   | {
@@ -78,6 +78,9 @@ export type SyncPlan =
       creates: boolean;
       next: StateChange;
     };
+
+/** A plan that calls GHL. */
+export type WritePlan = Extract<SyncPlan, { kind: 'write' }>;
 
 /** What to write into the record's state once the operations succeeded. */
 export type StateChange = Partial<Pick<RecordSyncState, 'ghlContactId' | 'lastOccurredAt' | 'bodyHash' | 'tags' | 'deleted'>>;

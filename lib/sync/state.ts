@@ -47,6 +47,11 @@ export interface RecordSyncState {
   tagsInDoubt?: string[];
   /** Tombstone: a delete was applied, so a late update must not resurrect the record. */
   deleted?: boolean;
+  /**
+   * GHL no longer has the record (a person deleted it there) and the mapping says GHL's
+   * deletions win: its later events are skipped (`deleted-in-ghl`). heal.ts.
+   */
+  deletedInGhl?: boolean;
   /** ISO time a worker claimed the right to create the GHL record; cleared once it is created. */
   pendingCreateSince?: string;
   /**

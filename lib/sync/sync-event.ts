@@ -9,6 +9,7 @@ import type { RoutedRelatelEvent } from '../events/validate.js';
 import type { SyncDependencies, SyncOutcomes } from './dependencies.js';
 import { callRecordId } from './entities/calls.js';
 import { handlerOf } from './handlers.js';
+import { withHealing } from './heal.js';
 import { skipped } from './outcome.js';
 import type { EventFacts } from './plan.js';
 
@@ -22,9 +23,16 @@ export async function syncEvent(event: RoutedRelatelEvent, deps: SyncDependencie
     return [{ entity: route.entity, relatelId: recordIdOf(event), outcome: skipped('duplicate'), ghlCalls: 0 }];
   }
   const facts: EventFacts = { occurredAt: event.envelope.occurred_at, isDelete: route.action === 'delete' };
-  const outcomes = await handlerOf(route.entity, route.action)(event, facts, deps);
+  const run = () => handlerOf(route.entity, route.action)(event, facts, deps);
+  const outcomes = await withHealing(run, event, deps, (relatelContactId, occurredAt) => recreateContact(event, relatelContactId, occurredAt, deps));
   await deps.state.markDeliveryProcessed(deliveryId, deps.now());
   return outcomes;
+}
+
+/** Writes a contact again from Relatel's current state: a contact event carrying only its id, which the contact handler reads from Relatel. */
+async function recreateContact(event: RoutedRelatelEvent, relatelContactId: string, occurredAt: string, deps: SyncDependencies): Promise<void> {
+  const thin = { kind: 'routed', eventType: 'contact.updated', envelope: event.envelope, payload: { id: relatelContactId } } as const;
+  await handlerOf('contacts', 'upsert')(thin, { occurredAt, isDelete: false }, deps);
 }
 
 function recordIdOf(event: RoutedRelatelEvent): string {
