@@ -140,15 +140,16 @@ export async function withHealing(
   deps: SyncDependencies,
   recreateContact: (relatelContactId: string, occurredAt: string) => Promise<void>,
 ): Promise<SyncOutcomes> {
-  let gone: RecordGoneError;
+  let heal: () => Promise<void>;
   try {
     return await run();
   } catch (error) {
-    if (!(error instanceof RecordGoneError)) throw error;
-    gone = error;
+    const healing = await healingFor(error, event, deps, recreateContact);
+    if (healing === undefined) throw error;
+    heal = healing;
   }
   try {
-    await healContactOf(gone, event, deps, recreateContact);
+    await heal();
     return await run();
   } catch (error) {
     if (!(error instanceof RecordGoneError)) throw error;
@@ -160,9 +161,30 @@ export async function withHealing(
 }
 
 /**
+ * What to do before running an event again, if its failure is one that heals: a record found
+ * gone (its contact re-created first if that is gone too), or a child still waiting for a
+ * contact that GHL lost and whose writing again failed on an earlier attempt (Relatel's API or
+ * GHL down): the contact is written again now. Undefined: the failure stands.
+ */
+async function healingFor(
+  error: unknown,
+  event: RoutedRelatelEvent,
+  deps: SyncDependencies,
+  recreateContact: (relatelContactId: string, occurredAt: string) => Promise<void>,
+): Promise<(() => Promise<void>) | undefined> {
+  if (error instanceof RecordGoneError) return () => healContactOf(error, event, deps, recreateContact);
+  if (!isSyncError(error) || error.reason !== 'contact-not-synced' || deps.relatel === undefined || ghlDeletionsWin(deps.mapping)) return undefined;
+  const relatelContactId = relatelContactIdOf(event, deps.mapping);
+  const contact = relatelContactId === undefined ? undefined : await deps.state.get('contacts', relatelContactId);
+  if (contact === undefined || !contact.deletedInGhl || contact.ghlId !== undefined || contact.deleted) return undefined;
+  return () => recreateContact(relatelContactId!, contact.lastOccurredAt ?? event.envelope.occurred_at);
+}
+
+/**
  * A child found its contact gone: the contact's link is cleared (if the state still names that
- * GHL contact) and the contact written again from Relatel's current state. Without a Relatel API
- * to read that state from, the child waits (`contact-not-synced`) for the contact's next event.
+ * GHL contact), marked `deletedInGhl` until it is written again, and the contact written again
+ * from Relatel's current state. Without a Relatel API to read that state from, the child waits
+ * (`contact-not-synced`) for the contact's next event.
  */
 async function healContactOf(
   gone: RecordGoneError,
@@ -176,7 +198,7 @@ async function healContactOf(
   if (relatelContactId === undefined) return;
   const contact = await deps.state.get('contacts', relatelContactId);
   if (contact === undefined || contact.ghlId !== ghlContactId) return;
-  await deps.state.save(withoutLink(contact), contact.version);
+  await deps.state.save({ ...withoutLink(contact), deletedInGhl: true }, contact.version);
   if (deps.relatel === undefined) return;
   // Its own last occurred_at: the contact is written as Relatel has it now, and a contact
   // event still on its way (newer than that) is not made stale by a child's event.

@@ -48,8 +48,9 @@ export interface RecordSyncState {
   /** Tombstone: a delete was applied, so a late update must not resurrect the record. */
   deleted?: boolean;
   /**
-   * GHL no longer has the record (a person deleted it there) and the mapping says GHL's
-   * deletions win: its later events are skipped (`deleted-in-ghl`). heal.ts.
+   * GHL no longer has the record (a person deleted it there). When the mapping lets GHL's
+   * deletions win, its later events are skipped (`deleted-in-ghl`); otherwise it marks a contact
+   * to be written again (its children re-create it). Cleared once the record is written. heal.ts.
    */
   deletedInGhl?: boolean;
   /** ISO time a worker claimed the right to create the GHL record; cleared once it is created. */

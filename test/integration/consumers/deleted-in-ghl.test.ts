@@ -75,6 +75,17 @@ describe('a contact deleted in GHL', () => {
     expect(h.ghl.state.contacts()).toMatchObject([{ lastName: 'Hansen', tags: ['kunde', 'vip'] }]);
   });
 
+  it('whose company changes only is written again too (the company upsert finds no contact to match)', async () => {
+    const h = await harness();
+    await h.sync(contactEvent(0));
+    h.ghl.deleteRecord('contact', h.ghl.state.contacts()[0]!.id);
+
+    await h.sync(contactEvent(10, { company: 'Jensen Tag ApS' }));
+
+    expect(h.parked).toEqual([]);
+    expect(h.ghl.state.contacts()).toMatchObject([{ lastName: 'Hansen', companyName: 'Jensen Tag ApS', tags: ['aarhus', 'kunde'] }]);
+  });
+
   it('whose delete comes from Relatel later is simply tombstoned (nothing left to delete)', async () => {
     const h = await harness();
     await h.sync(contactEvent(0));
@@ -105,6 +116,30 @@ describe('a task whose contact was deleted in GHL', () => {
     expect(h.ghl.state.tasks()).toHaveLength(1);
     expect(await h.state.get('contacts', '481516')).toMatchObject({ ghlId: contact!.id, lastOccurredAt: at(0) });
     expect(await h.state.get('tasks', '7331')).toMatchObject({ ghlContactId: contact!.id });
+  });
+
+  it('writes the contact again on a retry when Relatel\'s API failed the first time', async () => {
+    let failures = 1;
+    const api = relatelApi();
+    const h = await harness({
+      relatel: {
+        ...api,
+        getContact: async (id) => {
+          if (failures-- > 0) throw new Error('Relatel did not answer');
+          return api.getContact(id);
+        },
+      },
+    });
+    await h.sync(contactEvent(0), taskEvent('task.created', 1));
+    h.ghl.deleteRecord('contact', h.ghl.state.contacts()[0]!.id);
+
+    await h.sync(taskEvent('task.updated', 10, { title: 'Send nyt tilbud' }));
+
+    expect(h.parked).toEqual([]);
+    const [contact] = h.ghl.state.contacts();
+    expect(contact).toMatchObject({ lastName: 'Jensen' });
+    expect(h.ghl.state.tasks(contact!.id)).toMatchObject([{ title: 'Send nyt tilbud' }]);
+    expect(await h.state.get('contacts', '481516')).not.toHaveProperty('deletedInGhl');
   });
 
   it('without Relatel\'s API, waits for the contact\'s next event, which writes the contact again', async () => {
