@@ -19,7 +19,8 @@ import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js'
 import { SqsQueueSender } from '../lib/aws/sqs-queue-sender.js';
 import { ghlClientConfigSchema, loadConfig } from '../lib/config.js';
 import { queueName, type Entity } from '../lib/entities.js';
-import { createGhlClient } from '../lib/ghl/index.js';
+import { DynamoGhlHealthStore } from '../lib/aws/dynamo-ghl-health.js';
+import { createGhlClient, createGhlHealth } from '../lib/ghl/index.js';
 import { parseMappingConfig } from '../lib/mapping/config.js';
 import { hasDrift, verifyContacts, type Drift } from '../lib/ops/verify.js';
 import { hasGhlDrift, verifyGhl, type GhlDrift, type GhlDriftReport } from '../lib/ops/verify-ghl.js';
@@ -83,8 +84,11 @@ await runCommand(USAGE, async () => {
 
 /** The GHL client as the consumers build it, on the same secret and the same shared rate budget. */
 function ghlClient(aws: AwsClients, table: string) {
+  const config = loadConfig(ghlClientConfigSchema);
   return createGhlClient({
-    config: loadConfig(ghlClientConfigSchema),
+    config,
+    // The consumers' shared GHL health: during an outage verify fails fast instead of piling on.
+    health: createGhlHealth({ config, store: new DynamoGhlHealthStore(aws.dynamo, table) }),
     secretStore: secretStoreFromEnvironment(),
     lock: new DynamoLock(aws.dynamo, table),
     rateBudgetStore: new DynamoRateBudgetStore(aws.dynamo, table),

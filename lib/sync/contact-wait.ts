@@ -85,6 +85,10 @@ export async function ghlContactIdOf(relatelContactId: string | number, deps: Sy
   const contact = await deps.state.get('contacts', id);
   const standing = contactStanding(contact, deps.now(), DEFAULT_RETRY_HORIZON_MS);
   if (standing === 'linked') return contact!.ghlId!;
+  // A contact deleted in GHL behind the sync's back: healing writes it again (heal.ts), not a wait.
+  if (contact?.deletedInGhl && !contact.deleted) {
+    throw transientError('The contact this record belongs to was deleted in GHL and is not written again yet', { reason: 'contact-not-synced' });
+  }
   if (standing === 'unknown') await requestContact(id, contact, deps);
   else if (standing !== 'pending') throw contactFateError(id, standing);
 

@@ -4,7 +4,7 @@
  * enqueues events that the same consumers then apply.
  */
 import { describe, expect, it } from 'vitest';
-import { createGhlClient, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
+import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import type { QueueMessage } from '../../../lib/ingest/ports.js';
 import { parseMappingConfig } from '../../../lib/mapping/config.js';
 import { hasGhlDrift, verifyGhl, type GhlDrift } from '../../../lib/ops/verify-ghl.js';
@@ -23,15 +23,20 @@ function relatelOf(contacts: RelatelContact[]): Pick<RelatelClient, 'getContact'
 
 /** A GHL client of its own on the harness's simulator and clock, as the verify script builds one. */
 function clientOf(h: ConsumerHarness): GhlClient {
+  const config = {
+    GHL_BASE_URL: h.ghl.url,
+    GHL_SECRET_ID,
+    GHL_REQUEST_TIMEOUT_MS: 5_000,
+    GHL_RATE_LIMIT_REQUESTS: 90,
+    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
+    GHL_CREDENTIALS_TTL_MS: 300_000,
+    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
+    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
+    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
+  };
   return createGhlClient({
-    config: {
-      GHL_BASE_URL: h.ghl.url,
-      GHL_SECRET_ID,
-      GHL_REQUEST_TIMEOUT_MS: 5_000,
-      GHL_RATE_LIMIT_REQUESTS: 90,
-      GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-      GHL_CREDENTIALS_TTL_MS: 300_000,
-    },
+    config,
+    health: createGhlHealth({ config, store: new InMemoryGhlHealthStore(), now: h.clock.now }),
     secretStore: h.secrets,
     lock: new InMemoryLock(h.clock.now),
     rateBudgetStore: new InMemoryRateBudgetStore(),
