@@ -124,6 +124,18 @@ export const infraConfigSchema = z.object({
     .default('cron(0 2 * * ? *)'),
   /** Contacts the reconciliation enqueues per second (the contacts consumer drains at GHL's pace). */
   reconcileRatePerSecond: int(1, 100).default(5),
+  /**
+   * GHL -> Relatel (lib/entities.ts GHL_FLOWS: the GHL door, its queue and the Relatel writer) is
+   * deployed only when the GHL location is set: it writes into Relatel's phonebook, so it is opted into.
+   */
+  ghlLocationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a GHL location id').optional(),
+  /** PEM Ed25519 public key(s) GHL signs app webhooks with (x-ghl-signature); see docs/WEBHOOKS.md. */
+  ghlWebhookEd25519PublicKeys: z.string().min(1).optional(),
+  /** PEM RSA public key(s) for legacy x-wh-signature; absent: GHL's published key; `none`: refused. */
+  ghlWebhookRsaPublicKeys: z.string().min(1).optional(),
+  /** The Relatel writer's own budget of Relatel requests per interval (Relatel documents none). */
+  relatelRateLimitRequests: int(1, 1_000).default(5),
+  relatelRateLimitIntervalMs: int(100, 60_000).default(1_000),
 });
 
 export type InfraConfig = z.infer<typeof infraConfigSchema>;

@@ -1,8 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ENTITIES, type Entity } from '../lib/entities.js';
+import { ENTITIES, GHL_FLOW_NAMES, type Entity, type GhlFlow } from '../lib/entities.js';
 import type { InfraConfig } from './config.js';
 import { EntityPipeline, wireChildrenWaiting } from './constructs/entity-pipeline.js';
+import { GhlFlowResources } from './constructs/ghl-flow.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Reconciliation } from './constructs/reconciliation.js';
@@ -14,8 +15,11 @@ export interface RelatelGhlSyncStackProps extends StackProps {
 }
 
 /** `contacts` -> `Contacts`, for construct ids and output names. */
-function pascal(entity: Entity): string {
-  return entity.charAt(0).toUpperCase() + entity.slice(1);
+function pascal(entity: Entity | GhlFlow): string {
+  return entity
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }
 
 /**
@@ -29,6 +33,8 @@ export class RelatelGhlSyncStack extends Stack {
   readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
   readonly ingest: IngestApi;
   readonly reconciliation: Reconciliation;
+  /** GHL -> Relatel, one per row of GHL_FLOWS; empty unless `ghlLocationId` is set (opt-in). */
+  readonly ghlFlows: readonly GhlFlowResources[];
 
   constructor(scope: Construct, id: string, props: RelatelGhlSyncStackProps) {
     super(scope, id, props);
@@ -65,6 +71,22 @@ export class RelatelGhlSyncStack extends Stack {
       signingSecret: this.secrets.webhookSigningSecret,
     });
 
+    const ghlLocationId = config.ghlLocationId;
+    this.ghlFlows =
+      ghlLocationId === undefined
+        ? []
+        : GHL_FLOW_NAMES.map(
+            (flow) =>
+              new GhlFlowResources(this, `${pascal(flow)}Flow`, {
+                flow,
+                config: { ...config, ghlLocationId },
+                api: this.ingest.api,
+                syncTable: this.syncState.table,
+                relatelApiToken: this.secrets.relatelApiToken,
+                alarmTopic: this.monitoring.alarmTopic,
+              }),
+          );
+
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
       config,
       contactsQueue: this.pipelines.contacts.queue,
@@ -93,6 +115,13 @@ export class RelatelGhlSyncStack extends Stack {
     new CfnOutput(this, 'GhlCredentialsSecretArn', { value: this.secrets.ghlCredentials.secretArn });
     new CfnOutput(this, 'RelatelApiTokenSecretArn', { value: this.secrets.relatelApiToken.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+    for (const flow of this.ghlFlows) {
+      const name = pascal(flow.flow);
+      new CfnOutput(this, `${name}WebhookUrl`, { description: "Enter this URL in GHL (app webhook URL, workflow webhook action)", value: flow.webhookUrl });
+      new CfnOutput(this, `${name}QueueUrl`, { value: flow.queue.queueUrl });
+      new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: flow.deadLetterQueue.queueUrl });
+      new CfnOutput(this, `${name}WorkflowSecretArn`, { value: flow.workflowSecret.secretArn });
+    }
     new CfnOutput(this, 'ReconcileFunctionName', { value: this.reconciliation.function.function.functionName });
   }
 }

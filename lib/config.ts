@@ -7,7 +7,7 @@
  * Settings of different functions live side by side below so a reader sees them all at once.
  */
 import * as z from 'zod/mini';
-import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RETRY_HORIZON_MS, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type Entity } from './entities.js';
+import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RETRY_HORIZON_MS, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type QueueOwner } from './entities.js';
 import { DEFAULT_GHL_HEALTH_SETTINGS } from './ghl/circuit-breaker.js';
 import { DEFAULT_RATE_BUDGET } from './rate-budget.js';
 
@@ -63,7 +63,7 @@ export const webhookConfigSchema = z.object({
 });
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 
-export function queueUrlOf(config: Record<string, unknown>, entity: Entity): string {
+export function queueUrlOf(config: Record<string, unknown>, entity: QueueOwner): string {
   const url = config[queueUrlEnvVar(entity)];
   if (typeof url !== 'string') throw new ConfigError(`${queueUrlEnvVar(entity)} is required`);
   return url;
@@ -140,3 +140,53 @@ export const reconcileConfigSchema = z.object({
   LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
 });
 export type ReconcileConfig = z.infer<typeof reconcileConfigSchema>;
+
+/** `QUEUE_URL_GHL_CONTACTS` and `DLQ_URL_GHL_CONTACTS`, named by lib/entities.ts. */
+const ghlContactsQueueUrl = { [queueUrlEnvVar('ghl-contacts')]: z.url() } as Record<string, z.ZodMiniURL>;
+const ghlContactsDeadLetterQueueUrl = { [deadLetterQueueUrlEnvVar('ghl-contacts')]: z.url() } as Record<string, z.ZodMiniURL>;
+
+/**
+ * Settings of the GHL door (functions/ghl-webhook, `POST /webhooks/ghl`). Names and meaning:
+ * docs/WEBHOOKS.md#signatures-and-keys. The public keys are PEM text (several per scheme during
+ * a rotation), parsed once at cold start by loadGhlWebhookKeys.
+ */
+export const ghlWebhookConfigSchema = z.object({
+  ...ghlContactsQueueUrl,
+  /** The deployment's GHL location: webhooks of any other location are answered 202 and dropped. */
+  GHL_LOCATION_ID: nonEmpty(),
+  /** Ed25519 public keys (x-ghl-signature); absent or `none`: no Ed25519 key (every such webhook refused). */
+  GHL_WEBHOOK_ED25519_PUBLIC_KEYS: z.optional(z.string()),
+  /** RSA public keys (x-wh-signature); absent: GHL's published key; `none`: legacy signatures refused. */
+  GHL_WEBHOOK_RSA_PUBLIC_KEYS: z.optional(z.string()),
+  /** The replay window on the payload's `timestamp`, seconds either way. */
+  GHL_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
+  /** Secrets Manager id of the workflow webhooks' shared secret; absent: workflow webhooks are refused. */
+  GHL_WORKFLOW_SECRET_ID: z.optional(nonEmpty()),
+  /** How long after a rotation the previous workflow secret (AWSPREVIOUS) is still accepted. */
+  GHL_WORKFLOW_SECRET_GRACE_SECONDS: nonNegativeInt(86_400),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+});
+export type GhlWebhookConfig = z.infer<typeof ghlWebhookConfigSchema>;
+
+/**
+ * Settings of the Relatel writer (functions/relatel-writer): the ghl-contacts queue -> Relatel.
+ * Relatel documents no rate limit: the writer keeps its own small budget (default 5 requests a
+ * second), shared by its invocations through the sync-state table like GHL's.
+ */
+export const relatelWriterConfigSchema = z.object({
+  ...ghlContactsQueueUrl,
+  ...ghlContactsDeadLetterQueueUrl,
+  SYNC_TABLE_NAME: nonEmpty(),
+  /** The Relatel API token secret: it needs write access to contacts. */
+  RELATEL_SECRET_ID: nonEmpty(),
+  RELATEL_API_BASE_URL: z._default(z.url(), 'https://app.relatel.dk/api/v2'),
+  RELATEL_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  RELATEL_RATE_LIMIT_REQUESTS: positiveInt(5),
+  RELATEL_RATE_LIMIT_INTERVAL_MS: positiveInt(1_000),
+  MAX_RECEIVE_COUNT: positiveInt(DEFAULT_MAX_RECEIVE_COUNT),
+  RETRY_HORIZON_MS: positiveInt(DEFAULT_RETRY_HORIZON_MS),
+  /** Mapping configuration as JSON (docs/MAPPING.md): `defaultCountry`, `relatel.onlyWithTag`. */
+  MAPPING_CONFIG: z.optional(z.string()),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+});
+export type RelatelWriterConfig = z.infer<typeof relatelWriterConfigSchema>;

@@ -104,23 +104,55 @@ export function phoneNumberGroupId(number: string): string {
 /** Default prefix of every AWS resource name; a deployment may pick its own. */
 export const DEFAULT_RESOURCE_PREFIX = 'relatel-ghl-sync';
 
+/**
+ * The flows the other way, GHL -> Relatel (issue 13), one row each. A flow has its own door
+ * route, FIFO queue, DLQ and consumer, named like an entity's (queueName and friends take
+ * either), and the stack builds them from this table.
+ *
+ * `ghl-contacts`: GHL contacts to Relatel's company phonebook (caller ID). The door
+ * (functions/ghl-webhook) queues each normalised GhlContactEvent (lib/events/ghl-schemas.ts)
+ * with MessageGroupId = the GHL contact id (one contact's events apply in order) and
+ * MessageDeduplicationId = the event's `dedupId` (GHL's `webhookId`; `wf-<request id>` for a
+ * workflow webhook); the Relatel writer (functions/relatel-writer) consumes it.
+ */
+export const GHL_FLOWS = {
+  'ghl-contacts': {
+    /** The POST route of the door on the stack's HTTP API. */
+    path: '/webhooks/ghl',
+    groupIdOf: (event: { contact: { ghlId: string } }) => event.contact.ghlId,
+    dedupIdOf: (event: { dedupId: string }) => event.dedupId,
+    /** The `event_type` attribute of a queued event: `ghl.contact.created` and so on. */
+    eventTypeOf: (event: { type: string }) => `ghl.contact.${event.type}`,
+  },
+} as const;
+export type GhlFlow = keyof typeof GHL_FLOWS;
+export const GHL_FLOW_NAMES = Object.keys(GHL_FLOWS) as GhlFlow[];
+
+/** What owns a queue: an entity of the Relatel -> GHL direction or a flow of the other. */
+export type QueueOwner = Entity | GhlFlow;
+
 /** FIFO queue names must end in `.fifo`. */
-export function queueName(entity: Entity, prefix = DEFAULT_RESOURCE_PREFIX): string {
-  return `${prefix}-${entity}.fifo`;
+export function queueName(owner: QueueOwner, prefix = DEFAULT_RESOURCE_PREFIX): string {
+  return `${prefix}-${owner}.fifo`;
 }
 
-export function deadLetterQueueName(entity: Entity, prefix = DEFAULT_RESOURCE_PREFIX): string {
-  return `${prefix}-${entity}-dlq.fifo`;
+export function deadLetterQueueName(owner: QueueOwner, prefix = DEFAULT_RESOURCE_PREFIX): string {
+  return `${prefix}-${owner}-dlq.fifo`;
 }
 
-/** Environment variable through which a function learns the URL of an entity's queue. */
-export function queueUrlEnvVar(entity: Entity): string {
-  return `QUEUE_URL_${entity.toUpperCase()}`;
+/** Environment variable through which a function learns the URL of an entity's (or flow's) queue. */
+export function queueUrlEnvVar(owner: QueueOwner): string {
+  return `QUEUE_URL_${envName(owner)}`;
 }
 
 /** Environment variable through which a consumer learns the URL of its dead-letter queue. */
-export function deadLetterQueueUrlEnvVar(entity: Entity): string {
-  return `DLQ_URL_${entity.toUpperCase()}`;
+export function deadLetterQueueUrlEnvVar(owner: QueueOwner): string {
+  return `DLQ_URL_${envName(owner)}`;
+}
+
+/** `ghl-contacts` -> `GHL_CONTACTS`: environment variable names take no hyphen. */
+function envName(owner: QueueOwner): string {
+  return owner.toUpperCase().replace(/-/g, '_');
 }
 
 /**

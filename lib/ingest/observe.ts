@@ -28,7 +28,7 @@ export const WEBHOOK_SIGNATURE_FAILURES_METRIC = 'WebhookSignatureFailures';
 
 export function recordIngestOutcome(outcome: IngestOutcome, statusCode: number, logger: Logger, metrics: Metrics): void {
   metrics.addMetric(WEBHOOK_METRICS[outcome.kind], MetricUnit.Count, 1);
-  if (outcome.kind === 'rejected' && outcome.reason?.startsWith('signature-')) {
+  if (outcome.kind === 'rejected' && (outcome.reason?.startsWith('signature-') || outcome.reason?.startsWith('workflow-secret-'))) {
     metrics.addMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC, MetricUnit.Count, 1);
   }
   const fields = {

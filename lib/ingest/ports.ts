@@ -2,16 +2,16 @@
  * The two things webhook ingest needs from the outside world, as narrow interfaces: the SQS
  * adapter (lib/aws/sqs-queue-sender.ts), the local stack and tests each provide their own.
  */
-import type { Entity } from '../entities.js';
+import type { QueueOwner } from '../entities.js';
 
 export interface QueueMessage {
-  /** Whose FIFO queue the message goes to. */
-  readonly entity: Entity;
-  /** The Relatel contact the event belongs to: its events are applied in order. */
+  /** Whose FIFO queue the message goes to: an entity's, or a GHL flow's (the GHL door). */
+  readonly entity: QueueOwner;
+  /** The contact the event belongs to (Relatel's, or GHL's for a GHL flow): its events are applied in order. */
   readonly groupId: string;
-  /** The webhook's delivery_id: a redelivered webhook is dropped by SQS. */
+  /** The webhook's delivery id (GHL: `webhookId`): a redelivered webhook is dropped by SQS. */
   readonly deduplicationId: string;
-  /** The validated envelope exactly as Relatel sent it. */
+  /** The validated envelope exactly as Relatel sent it (GHL: the normalised event). */
   readonly body: string;
   readonly attributes: { readonly event_type: string; readonly delivery_id: string };
 }

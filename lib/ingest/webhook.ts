@@ -7,7 +7,7 @@
  * the raw bytes, and only then is the body decoded, parsed and validated, so unauthenticated
  * input gets a bare 401 and is never parsed.
  */
-import { messageGroupIdFieldOf, messageGroupIdOf, routeOf, type Entity } from '../entities.js';
+import { messageGroupIdFieldOf, messageGroupIdOf, routeOf, type QueueOwner } from '../entities.js';
 import { isValidSqsMessageId } from '../events/schemas.js';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
@@ -46,7 +46,7 @@ export interface IngestOutcome {
   readonly reason?: string;
   readonly deliveryId?: string;
   readonly eventType?: string;
-  readonly entity?: Entity;
+  readonly entity?: QueueOwner;
   /** The failure behind an `unavailable` answer. */
   readonly error?: unknown;
 }
@@ -64,7 +64,7 @@ export interface WebhookIngestDeps {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 // Valid JSON text can still hold these two code points, which SQS refuses in a message body.
-const SQS_UNSUPPORTED_CHARACTERS = /[\uFFFE\uFFFF]/;
+export const SQS_UNSUPPORTED_CHARACTERS = /[\uFFFE\uFFFF]/;
 // Relatel's event type is signed, but it is still free text: keep log lines bounded.
 const MAX_LOGGED_EVENT_TYPE_LENGTH = 100;
 
@@ -149,7 +149,7 @@ async function ingest(request: WebhookRequest, deps: WebhookIngestDeps): Promise
  * The body's bytes, or undefined when there are more than MAX_EVENT_BODY_BYTES of them: less
  * than SQS's 256 KiB, by what the message attributes need when it is queued and parked.
  */
-function rawBytesOf(request: WebhookRequest): Uint8Array | undefined {
+export function rawBytesOf(request: WebhookRequest): Uint8Array | undefined {
   const body = request.rawBody ?? '';
   if (typeof body !== 'string') return body.byteLength > MAX_EVENT_BODY_BYTES ? undefined : body;
   if (request.isBase64Encoded) {
@@ -196,11 +196,11 @@ export function headerOf(headers: WebhookRequest['headers'], name: string): stri
   return undefined;
 }
 
-function isJsonContentType(value: string | undefined): boolean {
+export function isJsonContentType(value: string | undefined): boolean {
   return value?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
-function decodeUtf8(bytes: Uint8Array): string | undefined {
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return utf8.decode(bytes);
   } catch {

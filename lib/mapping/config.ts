@@ -5,6 +5,7 @@
  * configuration. docs/MAPPING.md documents each field; keep the two in step.
  */
 import * as z from 'zod/mini';
+import { relatelContactConfigSchema } from './relatel-contact.js';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
 import { ConfigError } from '../config.js';
 import { GHL_APPOINTMENT_STATUSES, type GhlAppointmentStatus } from '../ghl/types.js';
@@ -104,6 +105,8 @@ export const mappingConfigSchema = z.strictObject({
       toNotify: z._default(z.boolean(), false),
     }),
   ),
+  /** GHL -> Relatel (the Relatel writer): which GHL contacts reach Relatel's phonebook. */
+  relatel: section(relatelContactConfigSchema),
 });
 
 export type MappingConfig = z.output<typeof mappingConfigSchema> & { defaultCountry: CountryCode };

@@ -28,7 +28,8 @@ let template: CfnTemplate;
 
 beforeAll(() => {
   // Bundling is skipped: these tests are about the template, not the code.
-  const app = new App({ context: { ...cdkJsonContext, alarmEmail: 'on-call@example.com', 'aws:cdk:bundling-stacks': [] } });
+  // With the GHL -> Relatel flow (opt-in), so its DLQ alarm is walked too.
+  const app = new App({ context: { ...cdkJsonContext, alarmEmail: 'on-call@example.com', ghlLocationId: 'location-123', 'aws:cdk:bundling-stacks': [] } });
   const stack = new RelatelGhlSyncStack(app, 'AlarmDelivery', { config: loadInfraConfig(app.node) });
   template = Template.fromStack(stack).toJSON() as CfnTemplate;
 });

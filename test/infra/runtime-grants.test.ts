@@ -30,7 +30,14 @@ let template: CfnTemplate;
 
 beforeAll(() => {
   const app = new App({
-    context: { ...cdkJsonContext, ghlCalendarId: 'calendar-123', reconcileEnabled: 'true', 'aws:cdk:bundling-stacks': [] },
+    context: {
+      ...cdkJsonContext,
+      ghlCalendarId: 'calendar-123',
+      reconcileEnabled: 'true',
+      // Deploys the GHL -> Relatel flow (opt-in): its door and its Relatel writer.
+      ghlLocationId: 'location-123',
+      'aws:cdk:bundling-stacks': [],
+    },
   });
   const stack = new RelatelGhlSyncStack(app, 'RuntimeGrants', { config: loadInfraConfig(app.node) });
   template = Template.fromStack(stack).toJSON() as CfnTemplate;
@@ -89,21 +96,29 @@ const RECONCILE_EXPECTATIONS: Record<string, string[]> = {
   SYNC_TABLE_NAME: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   RELATEL_SECRET_ID: READ_SECRET,
 };
+const GHL_WEBHOOK_EXPECTATIONS: Record<string, string[]> = {
+  // functions/ghl-webhook: SqsQueueSender to its flow's queue only.
+  QUEUE_URL_GHL_CONTACTS: SEND,
+  // cachedSigningSecrets reads AWSCURRENT and AWSPREVIOUS of the workflow secret.
+  GHL_WORKFLOW_SECRET_ID: READ_SECRET,
+};
 // Every function writes its own log group (and nothing else in CloudWatch Logs).
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
-type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'reconcile' };
+type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'ghl-webhook' } | { kind: 'reconcile' };
 
 /** Which function this is, from its environment; an unknown function fails until it is described here. */
 function kindOf(logicalId: string, variables: Record<string, unknown>): Kind {
   if (typeof variables.ENTITY === 'string') return { kind: 'consumer', entity: variables.ENTITY };
   if ('WEBHOOK_SECRET_ID' in variables) return { kind: 'webhook' };
+  if ('GHL_WORKFLOW_SECRET_ID' in variables) return { kind: 'ghl-webhook' };
   if ('BACKFILL_RATE_PER_SECOND' in variables) return { kind: 'reconcile' };
   throw new Error(`${logicalId}: a function this test does not know; add what its code calls`);
 }
 
 function expectationsOf(kind: Kind): Record<string, string[]> {
   if (kind.kind === 'consumer') return CONSUMER_EXPECTATIONS(kind.entity);
+  if (kind.kind === 'ghl-webhook') return GHL_WEBHOOK_EXPECTATIONS;
   return kind.kind === 'webhook' ? WEBHOOK_EXPECTATIONS : RECONCILE_EXPECTATIONS;
 }
 
@@ -169,13 +184,14 @@ function expectedGrants(logicalId: string, fn: Resource): Map<string, string[]> 
 }
 
 describe('runtime grants', () => {
-  it('covers the four consumers, the webhook and the reconciliation', () => {
+  it('covers the four consumers, both doors and the reconciliation', () => {
     const kinds = functions().map(([id, fn]) => kindOf(id, variablesOf(fn)));
     expect(kinds.map((k) => (k.kind === 'consumer' ? `consumer ${k.entity}` : k.kind)).sort()).toEqual([
       'consumer appointments',
       'consumer contacts',
       'consumer notes',
       'consumer tasks',
+      'ghl-webhook',
       'reconcile',
       'webhook',
     ]);
@@ -211,9 +227,13 @@ function invocationArn(apiRef: string, stage: string, routeKey: string): string 
   return `arn:${ENV.partition}:execute-api:${ENV.region}:${ENV.accountId}:${apiRef}/${stage}/${method}${path}`;
 }
 
+/** The door behind each route: Relatel's webhook, GHL's door. */
+const DOOR_OF_ROUTE: Record<string, Kind['kind']> = { 'POST /webhooks/relatel': 'webhook', 'POST /webhooks/ghl': 'ghl-webhook' };
+const isDoor = (kind: Kind) => kind.kind === 'webhook' || kind.kind === 'ghl-webhook';
+
 /**
  * What stops API Gateway from invoking the function behind each route: every route's
- * integration must be the webhook, and a lambda:InvokeFunction permission for
+ * integration must be that route's door (DOOR_OF_ROUTE), and a lambda:InvokeFunction permission for
  * apigateway.amazonaws.com must cover that route's ARN on every stage of this API (and not
  * another API's). Empty when all is well.
  */
@@ -229,8 +249,9 @@ function invocationProblems(t: CfnTemplate): string[] {
       continue;
     }
     const [functionId, fn] = referencedResource(t, integration.Properties?.IntegrationUri);
-    if (fn.Type !== 'AWS::Lambda::Function' || kindOf(functionId, variablesOf(fn)).kind !== 'webhook') {
-      problems.push(`${routeId}: integrates ${functionId}, not the webhook`);
+    const door = DOOR_OF_ROUTE[route.Properties!.RouteKey as string];
+    if (fn.Type !== 'AWS::Lambda::Function' || door === undefined || kindOf(functionId, variablesOf(fn)).kind !== door) {
+      problems.push(`${routeId}: integrates ${functionId}, not the route's door`);
       continue;
     }
     const apiRef = resolveValue(route.Properties?.ApiId);
@@ -249,21 +270,24 @@ function invocationProblems(t: CfnTemplate): string[] {
   for (const [id, permission] of resourcesOfType(t, 'AWS::Lambda::Permission')) {
     if (permission.Properties?.Principal !== 'apigateway.amazonaws.com') continue;
     const [functionId, fn] = referencedResource(t, permission.Properties.FunctionName);
-    if (kindOf(functionId, variablesOf(fn)).kind !== 'webhook') problems.push(`${id}: API Gateway may invoke ${functionId}`);
+    if (!isDoor(kindOf(functionId, variablesOf(fn)))) problems.push(`${id}: API Gateway may invoke ${functionId}`);
   }
   return problems;
 }
 
 describe('webhook invocation', () => {
-  it('lets API Gateway invoke the webhook behind every route, for this API only, and no other function', () => {
+  it('lets API Gateway invoke the door behind every route, for this API only, and no other function', () => {
     expect(invocationProblems(template)).toEqual([]);
   });
 
   it('would notice a missing, a too broad or a misdirected permission', () => {
     const edited = (edit: (permission: Record<string, any>) => void): CfnTemplate => {
       const copy = structuredClone(template);
+      // The Relatel door's permission only: each case names one problem of one route.
       for (const [, permission] of resourcesOfType(copy, 'AWS::Lambda::Permission')) {
-        if (permission.Properties?.Principal === 'apigateway.amazonaws.com') edit(permission.Properties);
+        if (permission.Properties?.Principal !== 'apigateway.amazonaws.com') continue;
+        const [functionId, fn] = referencedResource(copy, permission.Properties.FunctionName);
+        if (kindOf(functionId, variablesOf(fn)).kind === 'webhook') edit(permission.Properties);
       }
       return copy;
     };

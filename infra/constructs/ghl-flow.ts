@@ -1,0 +1,130 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  DLQ_RETENTION_DAYS,
+  GHL_FLOWS,
+  QUEUE_RETENTION_DAYS,
+  deadLetterQueueName,
+  deadLetterQueueUrlEnvVar,
+  queueName,
+  queueUrlEnvVar,
+  type GhlFlow,
+} from '../../lib/entities.js';
+import type { InfraConfig } from '../config.js';
+import { alarmName } from './monitoring.js';
+import { SyncFunction } from './sync-function.js';
+
+export interface GhlFlowProps {
+  readonly flow: GhlFlow;
+  readonly config: InfraConfig & { ghlLocationId: string };
+  /** The stack's HTTP API: the flow's door is a route on it, beside Relatel's. */
+  readonly api: apigw.HttpApi;
+  readonly syncTable: dynamodb.ITable;
+  readonly relatelApiToken: secretsmanager.ISecret;
+  readonly alarmTopic: sns.ITopic;
+}
+
+/** AWS's advice for SQS event sources: visibility timeout at least 6x the function timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * One GHL -> Relatel flow (a row of GHL_FLOWS in lib/entities.ts): its door (`POST
+ * /webhooks/ghl`, functions/ghl-webhook), the workflow secret, its FIFO queue and DLQ, the
+ * Relatel writer consuming it, and the DLQ alarm. Grants are exactly what each function's code
+ * calls (test/infra/runtime-grants.test.ts).
+ */
+export class GhlFlowResources extends Construct {
+  readonly flow: GhlFlow;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly door: SyncFunction;
+  readonly workflowSecret: secretsmanager.Secret;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** The URL to give GHL (app webhook URL, workflow webhook action). */
+  readonly webhookUrl: string;
+
+  constructor(scope: Construct, id: string, props: GhlFlowProps) {
+    super(scope, id);
+    const { flow, config } = props;
+    const row = GHL_FLOWS[flow];
+    this.flow = flow;
+
+    const common = { fifo: true, contentBasedDeduplication: false, encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...common,
+      queueName: deadLetterQueueName(flow, config.resourcePrefix),
+      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...common,
+      queueName: queueName(flow, config.resourcePrefix),
+      visibilityTimeout: Duration.seconds(config.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
+    });
+
+    this.workflowSecret = new secretsmanager.Secret(this, 'WorkflowSecret', {
+      secretName: `${config.resourcePrefix}/ghl-workflow-secret`,
+      description: "Shared secret GHL workflow webhooks present (x-workflow-secret header or ?secret=): enter it in the workflow's webhook action",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.workflowSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "Rotation needs the new value entered in each GHL workflow's webhook action, a manual step; the door accepts AWSCURRENT and AWSPREVIOUS for a grace window so a rotation loses no events (docs/RUNBOOK.md).",
+    });
+
+    this.door = new SyncFunction(this, 'Door', {
+      name: 'ghl-webhook',
+      description: 'Verifies GHL contact webhooks and queues them for the Relatel writer',
+      timeout: Duration.seconds(10),
+      memorySize: config.webhookMemoryMb,
+      logRetention: config.logRetentionDays,
+      environment: {
+        [queueUrlEnvVar(flow)]: this.queue.queueUrl,
+        GHL_LOCATION_ID: config.ghlLocationId,
+        GHL_WORKFLOW_SECRET_ID: this.workflowSecret.secretArn,
+        GHL_WEBHOOK_TOLERANCE_SECONDS: String(config.signatureToleranceSeconds),
+        ...(config.ghlWebhookEd25519PublicKeys && { GHL_WEBHOOK_ED25519_PUBLIC_KEYS: config.ghlWebhookEd25519PublicKeys }),
+        ...(config.ghlWebhookRsaPublicKeys && { GHL_WEBHOOK_RSA_PUBLIC_KEYS: config.ghlWebhookRsaPublicKeys }),
+        LOG_LEVEL: config.logLevel,
+      },
+    });
+    this.door.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    // AWSPREVIOUS is read with the same action, so a rotation needs no extra permission.
+    this.door.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.workflowSecret.secretArn] }),
+    );
+    props.api.addRoutes({
+      path: row.path,
+      methods: [apigw.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('GhlDoor', this.door.function),
+    });
+    this.webhookUrl = `${props.api.apiEndpoint}${row.path}`;
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmName: alarmName(config.resourcePrefix, `${flow}DeadLetter`),
+      alarmDescription:
+        `GHL contact events are parked in ${deadLetterQueueName(flow, config.resourcePrefix)} and did not reach Relatel. ` +
+        `Runbook: docs/RUNBOOK.md#${flow}-dlq-not-empty`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SQS stops publishing metrics for an idle, empty queue: silence means nothing is parked.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const notifyOnCall = new SnsAction(props.alarmTopic);
+    this.deadLetterAlarm.addAlarmAction(notifyOnCall);
+    this.deadLetterAlarm.addOkAction(notifyOnCall);
+  }
+}
