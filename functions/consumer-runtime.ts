@@ -12,6 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoContactWaiters } from '../lib/aws/dynamo-contact-waiters.js';
+import { DynamoGhlContactLinkStore } from '../lib/aws/dynamo-ghl-contact-links.js';
 import { DynamoGhlHealthStore } from '../lib/aws/dynamo-ghl-health.js';
 import { DynamoLock } from '../lib/aws/dynamo-lock.js';
 import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
@@ -109,6 +110,8 @@ export function buildConsumer(
         // Only the contacts consumer creates contacts from Relatel's (callers are matched by phone through upsert).
         ...(config.ENTITY === 'contacts' && {
           duplicateContacts: duplicateContactsLookup(ghl, observed.duplicateContactsHooks),
+          // The GHL -> Relatel flow's links: Relatel's echo of its writes costs no GHL call.
+          ghlContactLinks: new DynamoGhlContactLinkStore(dynamo, table),
         }),
       },
     }),

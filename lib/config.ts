@@ -64,8 +64,17 @@ export const webhookConfigSchema = z.object({
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 
 export function queueUrlOf(config: Record<string, unknown>, entity: QueueOwner): string {
-  const url = config[queueUrlEnvVar(entity)];
-  if (typeof url !== 'string') throw new ConfigError(`${queueUrlEnvVar(entity)} is required`);
+  return requiredUrl(config, queueUrlEnvVar(entity));
+}
+
+/** The URL of an entity's (or flow's) dead-letter queue, from `DLQ_URL_<OWNER>`. */
+export function deadLetterQueueUrlOf(config: Record<string, unknown>, owner: QueueOwner): string {
+  return requiredUrl(config, deadLetterQueueUrlEnvVar(owner));
+}
+
+function requiredUrl(config: Record<string, unknown>, name: string): string {
+  const url = config[name];
+  if (typeof url !== 'string') throw new ConfigError(`${name} is required`);
   return url;
 }
 

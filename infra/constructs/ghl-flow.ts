@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -47,6 +47,7 @@ export class GhlFlowResources extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly door: SyncFunction;
+  readonly writer: SyncFunction;
   readonly workflowSecret: secretsmanager.Secret;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /** The URL to give GHL (app webhook URL, workflow webhook action). */
@@ -110,6 +111,47 @@ export class GhlFlowResources extends Construct {
       integration: new HttpLambdaIntegration('GhlDoor', this.door.function),
     });
     this.webhookUrl = `${props.api.apiEndpoint}${row.path}`;
+
+    this.writer = new SyncFunction(this, 'Writer', {
+      name: 'relatel-writer',
+      description: "Writes GHL contacts to Relatel's phonebook",
+      timeout: Duration.seconds(config.consumerTimeoutSeconds),
+      memorySize: config.consumerMemoryMb,
+      logRetention: config.logRetentionDays,
+      environment: {
+        [queueUrlEnvVar(flow)]: this.queue.queueUrl,
+        [deadLetterQueueUrlEnvVar(flow)]: this.deadLetterQueue.queueUrl,
+        SYNC_TABLE_NAME: props.syncTable.tableName,
+        RELATEL_SECRET_ID: props.relatelApiToken.secretArn,
+        RELATEL_API_BASE_URL: config.relatelApiBaseUrl,
+        RELATEL_RATE_LIMIT_REQUESTS: String(config.relatelRateLimitRequests),
+        RELATEL_RATE_LIMIT_INTERVAL_MS: String(config.relatelRateLimitIntervalMs),
+        MAX_RECEIVE_COUNT: String(config.maxReceiveCount),
+        RETRY_HORIZON_MS: String(config.retryHorizonHours * 3_600_000),
+        ...(config.mapping && { MAPPING_CONFIG: JSON.stringify(config.mapping) }),
+        LOG_LEVEL: config.logLevel,
+      },
+    });
+    // As for the entity consumers: the mapping without SqsEventSource's GetQueueUrl grant.
+    this.writer.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`, {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: config.consumerBatchSize,
+      maxConcurrency: config.consumerMaxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    const writerRole = this.writer.role;
+    writerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    writerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+    // Links, deliveries, the contacts state it tells of a twin, its rate schedule: item reads and conditional writes only.
+    writerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.syncTable.tableArn] }),
+    );
+    writerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.relatelApiToken.secretArn] }));
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
       alarmName: alarmName(config.resourcePrefix, `${flow}DeadLetter`),

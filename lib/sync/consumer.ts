@@ -9,7 +9,7 @@
  * why: docs/SYNC.md#the-batch.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Entity } from '../entities.js';
+import type { QueueOwner } from '../entities.js';
 import { errorKindOf, isSyncError, transientError, type ErrorKind, type ErrorReason } from '../errors.js';
 import {
   GHL_CIRCUIT_OPEN_REASON,
@@ -53,7 +53,8 @@ export interface ConsumerObserver {
 }
 
 export interface ConsumerOptions {
-  entity: Entity;
+  /** The queue's owner: an entity, or a GHL flow (the Relatel writer). */
+  entity: QueueOwner;
   processRecord: RecordProcessor;
   parker: DeadLetterParker;
   visibility: VisibilityChanger;

@@ -5,6 +5,7 @@ import type { MappingConfig } from '../mapping/config.js';
 import type { MappingIssue } from '../mapping/result.js';
 import type { RelatelClient } from '../relatel/client.js';
 import type { ChildWait } from './contact-wait.js';
+import type { GhlContactLinkStore } from '../reverse/links.js';
 import type { DuplicateContactsLookup } from './duplicate-contacts.js';
 import type { RecordOutcome } from './outcome.js';
 import type { SyncStateStore } from './state.js';
@@ -27,6 +28,8 @@ export interface SyncDependencies {
    * set per record by the record processor. Absent: such a record fails as contact-not-synced.
    */
   childWait?: ChildWait;
+  /** The links of the GHL -> Relatel flow (lib/reverse/links.ts): contacts ask them so nothing echoes. */
+  ghlContactLinks?: GhlContactLinkStore;
 }
 
 /** What syncing did to one record an event names. */

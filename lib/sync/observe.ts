@@ -7,7 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import type { Entity } from '../entities.js';
+import type { Entity, QueueOwner } from '../entities.js';
 import { isSyncError } from '../errors.js';
 import type { GhlCircuitBreakerOptions } from '../ghl/circuit-breaker.js';
 import type { MappingIssue } from '../mapping/result.js';
@@ -43,7 +43,7 @@ export const CONSUMER_METRICS = {
 } as const;
 
 /** Powertools `service` dimension of a consumer's metrics; infra/ reads metrics by it. */
-export function consumerServiceName(entity: Entity): string {
+export function consumerServiceName(entity: QueueOwner): string {
   return `consumer-${entity}`;
 }
 
@@ -101,7 +101,7 @@ function headerNumber(headers: Headers, name: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-export function observeConsumer(entity: Entity, logger: Logger, metrics: Metrics, now: () => number = Date.now) {
+export function observeConsumer(entity: QueueOwner, logger: Logger, metrics: Metrics, now: () => number = Date.now) {
   // Every metric, single metrics included (they copy the defaults), carries its entity.
   metrics.setDefaultDimensions({ Entity: entity });
   const observer: ConsumerObserver = {

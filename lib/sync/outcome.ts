@@ -20,6 +20,10 @@ export const SKIP_REASONS = [
   'no-party',
   /** GHL no longer has the record (deleted there) and the mapping lets GHL's deletions win. */
   'deleted-in-ghl',
+  /** GHL -> Relatel: a GHL contact without a valid phone (or the configured tag) that Relatel never got. */
+  'not-qualified',
+  /** GHL -> Relatel: the linked Relatel contact was deleted in Relatel; the link is forgotten. */
+  'gone-in-relatel',
 ] as const;
 
 export type SkipReason = (typeof SKIP_REASONS)[number];

@@ -102,16 +102,28 @@ const GHL_WEBHOOK_EXPECTATIONS: Record<string, string[]> = {
   // cachedSigningSecrets reads AWSCURRENT and AWSPREVIOUS of the workflow secret.
   GHL_WORKFLOW_SECRET_ID: READ_SECRET,
 };
+const RELATEL_WRITER_EXPECTATIONS: Record<string, string[]> = {
+  // Its own queue, polled by the event source mapping; SqsVisibilityChanger backs records off.
+  QUEUE_URL_GHL_CONTACTS: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+  // SqsDeadLetterParker.
+  DLQ_URL_GHL_CONTACTS: SEND,
+  // DynamoGhlContactLinkStore (Get, Put), DynamoSyncStateStore's deliveries and contacts state
+  // (Get, Put), DynamoRateBudgetStore of the Relatel budget (Get, Update). No DeleteItem: no lock.
+  SYNC_TABLE_NAME: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // readRelatelToken; the writes to Relatel need the token's write access, not an AWS grant.
+  RELATEL_SECRET_ID: READ_SECRET,
+};
 // Every function writes its own log group (and nothing else in CloudWatch Logs).
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
-type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'ghl-webhook' } | { kind: 'reconcile' };
+type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'ghl-webhook' } | { kind: 'relatel-writer' } | { kind: 'reconcile' };
 
 /** Which function this is, from its environment; an unknown function fails until it is described here. */
 function kindOf(logicalId: string, variables: Record<string, unknown>): Kind {
   if (typeof variables.ENTITY === 'string') return { kind: 'consumer', entity: variables.ENTITY };
   if ('WEBHOOK_SECRET_ID' in variables) return { kind: 'webhook' };
   if ('GHL_WORKFLOW_SECRET_ID' in variables) return { kind: 'ghl-webhook' };
+  if ('RELATEL_RATE_LIMIT_REQUESTS' in variables) return { kind: 'relatel-writer' };
   if ('BACKFILL_RATE_PER_SECOND' in variables) return { kind: 'reconcile' };
   throw new Error(`${logicalId}: a function this test does not know; add what its code calls`);
 }
@@ -119,6 +131,7 @@ function kindOf(logicalId: string, variables: Record<string, unknown>): Kind {
 function expectationsOf(kind: Kind): Record<string, string[]> {
   if (kind.kind === 'consumer') return CONSUMER_EXPECTATIONS(kind.entity);
   if (kind.kind === 'ghl-webhook') return GHL_WEBHOOK_EXPECTATIONS;
+  if (kind.kind === 'relatel-writer') return RELATEL_WRITER_EXPECTATIONS;
   return kind.kind === 'webhook' ? WEBHOOK_EXPECTATIONS : RECONCILE_EXPECTATIONS;
 }
 
@@ -184,7 +197,7 @@ function expectedGrants(logicalId: string, fn: Resource): Map<string, string[]> 
 }
 
 describe('runtime grants', () => {
-  it('covers the four consumers, both doors and the reconciliation', () => {
+  it('covers the four consumers, both doors, the Relatel writer and the reconciliation', () => {
     const kinds = functions().map(([id, fn]) => kindOf(id, variablesOf(fn)));
     expect(kinds.map((k) => (k.kind === 'consumer' ? `consumer ${k.entity}` : k.kind)).sort()).toEqual([
       'consumer appointments',
@@ -193,6 +206,7 @@ describe('runtime grants', () => {
       'consumer tasks',
       'ghl-webhook',
       'reconcile',
+      'relatel-writer',
       'webhook',
     ]);
   });
@@ -209,13 +223,14 @@ describe('runtime grants', () => {
   it('let every consumer poll its own queue, the one its environment names', () => {
     for (const [id, fn] of functions()) {
       const kind = kindOf(id, variablesOf(fn));
-      if (kind.kind !== 'consumer') continue;
+      const ownQueueVariable = kind.kind === 'consumer' ? `QUEUE_URL_${kind.entity.toUpperCase()}` : kind.kind === 'relatel-writer' ? 'QUEUE_URL_GHL_CONTACTS' : undefined;
+      if (ownQueueVariable === undefined) continue;
       const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
         ([, mapping]) => referencedIds(mapping.Properties?.FunctionName)[0] === id,
       );
       expect(mappings, id).toHaveLength(1);
       const [queueId] = referencedResource(template, mappings[0]![1].Properties?.EventSourceArn);
-      const [ownQueueId] = referencedResource(template, variablesOf(fn)[`QUEUE_URL_${kind.entity.toUpperCase()}`]);
+      const [ownQueueId] = referencedResource(template, variablesOf(fn)[ownQueueVariable]);
       expect(queueId, id).toBe(ownQueueId);
     }
   });

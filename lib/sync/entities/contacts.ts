@@ -22,6 +22,7 @@ import { isMatchable } from '../created-contact.js';
 import { readRecordState, settleAbandonedContactCreate } from '../settle-create.js';
 import type { RecordSyncState } from '../state.js';
 import { LOCATION_SET_BY_CLIENT, withoutLocation } from '../target-body.js';
+import { noteRelatelContactInGhl, relatelSideVerdict } from '../../reverse/relatel-side.js';
 
 export interface DesiredContact {
   /** Upsert body without tags: upsert's `tags` would replace the tags of a linked GHL contact. */
@@ -143,13 +144,20 @@ async function syncContact({ payload }: { payload: RelatelContact }, facts: Even
   }
   const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
   if (contact !== undefined) state = await settleAbandonedContactCreate(state, createBodyOf(contact, [], deps), deps);
+  // The GHL -> Relatel flow's write coming back, or older than it: no GHL call (lib/reverse/relatel-side.ts).
+  const settled = await relatelSideVerdict(facts, state, contact, deps.ghlContactLinks);
+  if (settled !== undefined) return [await applyPlan('contacts', relatelId, state, settled, deps)];
   const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
   let plan = planContactSync(facts, state, desired);
   // The plan decides whether this event creates the contact; only then is the location's rule read.
   if (contact !== undefined && desired !== undefined && plan.kind === 'write' && plan.creates && (await mayCreateInOneCall(desired, state, deps))) {
     plan = planContactSync(facts, state, { ...desired, createBody: createBodyOf(contact, desired.tags ?? [], deps) });
   }
-  return [await applyPlan('contacts', relatelId, state, plan, deps)];
+  const outcome = await applyPlan('contacts', relatelId, state, plan, deps);
+  if (contact !== undefined && outcome.ghlId !== undefined && deps.ghlContactLinks !== undefined) {
+    await noteRelatelContactInGhl(outcome.ghlId, relatelId, contact, facts.occurredAt, deps.ghlContactLinks);
+  }
+  return [outcome];
 }
 
 /**
