@@ -35,6 +35,17 @@ import { WEBHOOK_PATH } from './config.js';
 import { GHL_SIMULATOR_DEFAULTS, startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from './ghl-simulator/index.js';
 import { RELATEL_SIMULATOR_DEFAULTS, startRelatelSimulator, type RelatelSimulator, type RelatelSimulatorOptions } from './relatel-simulator/index.js';
 import { startHttpApi, startSqsEventSource, type HttpApi, type SqsEventSource, type SqsEventSourceStats } from './lambda/index.js';
+import type { RelatelWriteReport } from '../lib/reverse/record-processor.js';
+import {
+  createGhlFlowKeys,
+  formatRelatelWrite,
+  ghlDoorEnv,
+  ghlDoorRoute,
+  GHL_WEBHOOK_PATH,
+  LOCAL_GHL_WORKFLOW_SECRET_ID,
+  startRelatelWriterPoller,
+  type GhlFlowKeys,
+} from './ghl-flow.js';
 
 type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -73,6 +84,8 @@ export interface LocalStackOptions {
   logLevel?: LogLevel;
   /** Every event a consumer finished (synced or skipped), with its latency. */
   onEvent?: (event: ProcessedEvent) => void;
+  /** Every GHL contact event the Relatel writer finished (synced or skipped). */
+  onRelatelWrite?: (report: RelatelWriteReport) => void;
   /** Human-readable lines (where things listen, one per processed event); silent when unset. */
   print?: (line: string) => void;
 }
@@ -112,6 +125,14 @@ export interface LocalStack {
   /** The environment the handlers were configured from (no secret values: those are in the file). */
   readonly handlerEnv: Readonly<Record<string, string>>;
   readonly consumers: Readonly<Record<Entity, LocalConsumer>>;
+  /** POST GHL contact webhooks here (signed with `ghlKeys`, or a workflow's with its secret). */
+  readonly ghlWebhookUrl: string;
+  /** This run's GHL signing key pair (the door trusts its public key) and workflow secret. */
+  readonly ghlKeys: GhlFlowKeys;
+  /** The GHL location the door accepts. */
+  readonly ghlLocationId: string;
+  /** The Relatel writer (GHL -> Relatel), unless Relatel is off. */
+  readonly relatelWriter?: LocalConsumer;
   /** Stops pollers (letting in-flight batches finish), the HTTP API, the simulator and AWS (if it started them). */
   stop(): Promise<void>;
 }
@@ -140,7 +161,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const relatel = await startRelatel(settings, options.relatelSimulator);
     if (relatel?.simulator) cleanups.push(() => relatel.simulator?.stop());
 
-    const secretsFile = writeSecretsFile(options.stateDir ?? DEFAULT_STATE_DIR, settings, ghl, relatel);
+    const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+    mkdirSync(stateDir, { recursive: true });
+    const ghlKeys = createGhlFlowKeys(stateDir);
+    cleanups.push(() => rmSync(ghlKeys.privateKeyFile, { force: true }));
+    const secretsFile = writeSecretsFile(stateDir, settings, ghl, relatel, { [LOCAL_GHL_WORKFLOW_SECRET_ID]: ghlKeys.workflowSecret });
     cleanups.push(() => rmSync(secretsFile, { force: true }));
 
     const handlerEnv: Record<string, string> = {
@@ -152,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [CONSUMER_ENV.maxReceiveCount]: String(maxReceiveCount),
       ...(ghl.calendarId !== undefined && { [CONSUMER_ENV.ghlCalendarId]: ghl.calendarId }),
       ...(relatel && { [CONSUMER_ENV.relatelSecretId]: LOCAL_SECRET_IDS.relatel, [CONSUMER_ENV.relatelApiBaseUrl]: relatel.baseUrl }),
+      ...ghlDoorEnv(ghlKeys, ghl.locationId),
       ...options.handlerEnv,
     };
     const secrets = new FileSecretStore(secretsFile);
@@ -188,6 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             return result;
           },
         },
+        ghlDoorRoute(handlerEnv, { sqs, dynamo, secrets, loggerFor }, () => {}),
       ],
     });
     cleanups.push(() => api.stop());
@@ -264,8 +291,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     ) as Record<Entity, LocalConsumer>;
 
+    const reportRelatelWrite = (written: RelatelWriteReport) => {
+      options.onRelatelWrite?.(written);
+      print(formatRelatelWrite(written));
+    };
+    const startWriter = () =>
+      startRelatelWriterPoller({
+        handlerEnv,
+        aws,
+        clients: { sqs, dynamo, secrets, loggerFor },
+        runtimeLogger,
+        visibilityTimeoutSeconds,
+        ...(options.pollers && { pollers: options.pollers }),
+        ...(options.retryPolicy && { retryPolicy: options.retryPolicy }),
+        onWrite: reportRelatelWrite,
+      });
+    let writerPoller = relatel === undefined ? undefined : startWriter();
+    cleanups.push(async () => {
+      await writerPoller?.stop();
+    });
+    const relatelWriter: LocalConsumer | undefined =
+      writerPoller === undefined
+        ? undefined
+        : {
+            stats: () => (writerPoller as SqsEventSource).stats(),
+            kill: () => writerPoller?.kill(),
+            async restart() {
+              if (writerPoller?.stats().running) await writerPoller.stop();
+              writerPoller = startWriter();
+            },
+          };
+
     const stack: LocalStack = {
       webhookUrl: `${api.url}${WEBHOOK_PATH}`,
+      ghlWebhookUrl: `${api.url}${GHL_WEBHOOK_PATH}`,
+      ghlKeys,
+      ghlLocationId: ghl.locationId,
+      ...(relatelWriter && { relatelWriter }),
       aws,
       ...(ghl.simulator && { simulator: ghl.simulator }),
       ghlBaseUrl: ghl.baseUrl,
@@ -335,13 +397,20 @@ function explainPortInUse(port: number, server: string, variable: string): (erro
 }
 
 /** The secrets the handlers read through FileSecretStore: owner-only, removed on stop. */
-function writeSecretsFile(stateDir: string, settings: LocalSettings, ghl: GhlEndpoint, relatel: RelatelEndpoint | undefined): string {
+function writeSecretsFile(
+  stateDir: string,
+  settings: LocalSettings,
+  ghl: GhlEndpoint,
+  relatel: RelatelEndpoint | undefined,
+  more: Record<string, string>,
+): string {
   mkdirSync(stateDir, { recursive: true });
   const file = join(stateDir, 'secrets.json');
   const values: Record<string, unknown> = {
     [LOCAL_SECRET_IDS.webhook]: settings.webhookSecret,
     [LOCAL_SECRET_IDS.ghl]: { type: 'pit', token: ghl.token, locationId: ghl.locationId },
     ...(relatel && { [LOCAL_SECRET_IDS.relatel]: relatel.token }),
+    ...more,
   };
   writeFileSync(file, JSON.stringify(values, null, 2), { mode: 0o600 });
   return file;
@@ -378,10 +447,11 @@ function describeStack(stack: LocalStack, settings: LocalSettings): string[] {
     : `GHL (real)        ${stack.ghlBaseUrl}  location ${settings.ghl.kind === 'real' ? settings.ghl.locationId : ''}`;
   return [
     `Webhook           POST ${stack.webhookUrl}`,
+    `GHL door          POST ${stack.ghlWebhookUrl}  (location ${stack.ghlLocationId}; \`npm run send -- ghl.contact.created\` signs with ${stack.ghlKeys.privateKeyFile})`,
     ghl,
     `SQS (fauxqs)      ${stack.aws.sqs.endpoint}  queues: ${ENTITIES.join(', ')} (+ DLQs)`,
     `DynamoDB          ${stack.aws.dynamodb.endpoint}  table ${stack.aws.tableName}`,
-    `Consumers         ${ENTITIES.length} pollers (one per entity)`,
+    `Consumers         ${ENTITIES.length} pollers (one per entity)${stack.relatelWriter ? ' + the Relatel writer (ghl-contacts)' : '; Relatel writer off (no Relatel API)'}`,
     `Secrets file      ${stack.secretsFile}`,
     relatelLine(stack),
   ];

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
 import { ConfigError } from '../lib/config.js';
-import { ENTITIES, SYNC_TABLE, deadLetterQueueName, queueName, type Entity } from '../lib/entities.js';
+import { ENTITIES, GHL_FLOW_NAMES, SYNC_TABLE, deadLetterQueueName, queueName, type Entity, type GhlFlow } from '../lib/entities.js';
 import { allStates } from '../lib/sync/state.js';
 import { LOCAL_AWS_HOST, localDynamoClient, localSqsClient } from './aws/local-aws.js';
 import { hideAwsSdkNodeVersionWarning, loadLocalSettings } from './config.js';
@@ -41,8 +41,14 @@ export interface RelatelSimulatorCounts {
   requests: number;
 }
 
+/** A GHL -> Relatel flow: its queue, in flight and DLQ. */
+export type FlowStatus = Pick<EntityStatus, 'queued' | 'inFlight' | 'deadLettered'>;
+
 export interface LocalStatus {
+  /** Relatel -> GHL. */
   entities: Record<Entity, EntityStatus>;
+  /** GHL -> Relatel. */
+  flows: Record<GhlFlow, FlowStatus>;
   simulator?: SimulatorCounts;
   relatelSimulator?: RelatelSimulatorCounts;
 }
@@ -72,12 +78,19 @@ export async function readLocalStatus(endpoints: StatusEndpoints): Promise<Local
         return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight, ...records };
       }),
     );
+    const flowRows = await Promise.all(
+      GHL_FLOW_NAMES.map(async (flow): Promise<FlowStatus> => {
+        const [queue, dlq] = await Promise.all([depthOf(sqs, queueName(flow)), depthOf(sqs, deadLetterQueueName(flow))]);
+        return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight };
+      }),
+    );
     const [simulator, relatelSimulator] = await Promise.all([
       endpoints.simulatorUrl === undefined ? undefined : simulatorCounts(endpoints.simulatorUrl),
       endpoints.relatelSimulatorUrl === undefined ? undefined : relatelSimulatorCounts(endpoints.relatelSimulatorUrl),
     ]);
     return {
       entities: Object.fromEntries(ENTITIES.map((entity, i) => [entity, rows[i]])) as Record<Entity, EntityStatus>,
+      flows: Object.fromEntries(GHL_FLOW_NAMES.map((flow, i) => [flow, flowRows[i]])) as Record<GhlFlow, FlowStatus>,
       ...(simulator && { simulator }),
       ...(relatelSimulator && { relatelSimulator }),
     };
@@ -142,11 +155,16 @@ async function simulatorSnapshot<T>(url: string): Promise<T | undefined> {
 }
 
 export function formatStatus(status: LocalStatus): string[] {
-  const header = ['entity', 'queued', 'in flight', 'DLQ', 'synced', 'deleted'];
+  const header = ['Relatel -> GHL', 'queued', 'in flight', 'DLQ', 'synced', 'deleted'];
   const rows = ENTITIES.map((entity) => {
     const row = status.entities[entity];
     return [entity, row.queued, row.inFlight, row.deadLettered, row.synced, row.deleted].map(String);
   });
+  rows.push(['GHL -> Relatel', '', '', '', '', '']);
+  for (const flow of GHL_FLOW_NAMES) {
+    const row = status.flows[flow];
+    rows.push([flow, row.queued, row.inFlight, row.deadLettered, '', ''].map(String));
+  }
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   const lines = [line(header), ...rows.map(line)];

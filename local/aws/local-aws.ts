@@ -15,13 +15,12 @@ import { buildApp, type BuildAppOptions } from 'fauxqs';
 import {
   CONSUMER_ENV,
   DEFAULT_RESOURCE_PREFIX,
-  ENTITIES,
   SYNC_TABLE,
   deadLetterQueueUrlEnvVar,
   queueUrlEnvVar,
-  type Entity,
+  type QueueOwner,
 } from '../../lib/entities.js';
-import { createEntityQueues, createSyncTable, type EntityQueues, type QueueSettings } from './resources.js';
+import { QUEUE_OWNERS, createEntityQueues, createSyncTable, type EntityQueues, type QueueSettings } from './resources.js';
 
 /** The ports fauxqs and dynalite use by default, so their own docs and CLIs agree with ours. */
 export const DEFAULT_SQS_PORT = 4566;
@@ -58,7 +57,7 @@ export interface LocalAws {
   readonly sqs: LocalServer;
   readonly dynamodb: LocalServer;
   readonly region: string;
-  readonly queues: Record<Entity, EntityQueues>;
+  readonly queues: Record<QueueOwner, EntityQueues>;
   readonly tableName: string;
   /** Stops both servers; their ports are free once it resolves. Stop pollers first. */
   stop(): Promise<void>;
@@ -106,7 +105,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
  * before the handler module creates its SDK clients.
  */
 export function localAwsEnv(aws: LocalAwsEndpoints): Record<string, string> {
-  const queueUrls = ENTITIES.flatMap((entity) => [
+  const queueUrls = QUEUE_OWNERS.flatMap((entity) => [
     [queueUrlEnvVar(entity), aws.queues[entity].queueUrl],
     [deadLetterQueueUrlEnvVar(entity), aws.queues[entity].deadLetterQueueUrl],
   ]);

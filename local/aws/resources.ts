@@ -17,10 +17,11 @@ import {
   DEFAULT_RESOURCE_PREFIX,
   DLQ_RETENTION_DAYS,
   ENTITIES,
+  GHL_FLOW_NAMES,
   SYNC_TABLE,
   deadLetterQueueName,
   queueName,
-  type Entity,
+  type QueueOwner,
 } from '../../lib/entities.js';
 
 export interface QueueSettings {
@@ -42,15 +43,18 @@ export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 
 const SECONDS_PER_DAY = 24 * 60 * 60;
 
+/** Every queue owner: the entities, and the GHL -> Relatel flows (lib/entities.ts GHL_FLOWS). */
+export const QUEUE_OWNERS: readonly QueueOwner[] = [...ENTITIES, ...GHL_FLOW_NAMES];
+
 export async function createEntityQueues(
   sqs: SQSClient,
   settings: QueueSettings = {},
-): Promise<Record<Entity, EntityQueues>> {
-  const created = await Promise.all(ENTITIES.map((entity) => createQueuePair(sqs, entity, settings)));
-  return Object.fromEntries(ENTITIES.map((entity, i) => [entity, created[i]])) as Record<Entity, EntityQueues>;
+): Promise<Record<QueueOwner, EntityQueues>> {
+  const created = await Promise.all(QUEUE_OWNERS.map((owner) => createQueuePair(sqs, owner, settings)));
+  return Object.fromEntries(QUEUE_OWNERS.map((owner, i) => [owner, created[i]])) as Record<QueueOwner, EntityQueues>;
 }
 
-async function createQueuePair(sqs: SQSClient, entity: Entity, settings: QueueSettings): Promise<EntityQueues> {
+async function createQueuePair(sqs: SQSClient, entity: QueueOwner, settings: QueueSettings): Promise<EntityQueues> {
   const prefix = settings.prefix ?? DEFAULT_RESOURCE_PREFIX;
   const deadLetterQueueUrl = await createQueue(sqs, deadLetterQueueName(entity, prefix), {
     FifoQueue: 'true',

@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PARKED_ATTRIBUTES } from '../../lib/message-size.js';
-import { ENTITIES, type Entity } from '../../lib/entities.js';
+import { ENTITIES, GHL_FLOW_NAMES, type Entity } from '../../lib/entities.js';
+import type { RelatelWriteReport } from '../../lib/reverse/record-processor.js';
 import { localSqsClient } from '../../local/aws/local-aws.js';
 import { loadLocalSettings } from '../../local/config.js';
 import type { GhlSimulator } from '../../local/ghl-simulator/index.js';
 import type { RelatelSimulator } from '../../local/relatel-simulator/index.js';
-import { sendSignedEvent } from '../../local/send.js';
+import { sendGhlWebhook, sendSignedEvent, sendWorkflowWebhook } from '../../local/send.js';
+import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack, type LocalStackOptions, type ProcessedEvent } from '../../local/stack.js';
 import { readLocalStatus, type LocalStatus } from '../../local/status.js';
 import type { RelatelEventFixture } from '../factories/relatel-events.js';
@@ -38,6 +40,12 @@ export interface E2eStack {
    * contact reads the contact from there (lib/sync/contact-wait.ts).
    */
   relatelHolds(events: readonly RelatelEventFixture[]): void;
+  /** Every GHL contact event the Relatel writer finished, in order. */
+  relatelWrites: RelatelWriteReport[];
+  /** POSTs a GHL app webhook body to the GHL door, signed with the stack's test key; answers the HTTP status. */
+  sendGhl(body: Record<string, unknown>, privateKey?: string): Promise<number>;
+  /** POSTs a workflow webhook body with the stack's workflow secret (or `secret`). */
+  sendWorkflow(body: Record<string, unknown>, secret?: string): Promise<number>;
   /** POSTs the event, signed, to the webhook; answers the HTTP status. */
   send(event: RelatelEventFixture): Promise<number>;
   /** Puts the event straight on its queue under a new deduplication id: a redelivery SQS's window no longer catches. */
@@ -55,6 +63,7 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stateDir = mkdtempSync(join(tmpdir(), 'relatel-ghl-e2e-'));
   const processed: ProcessedEvent[] = [];
+  const relatelWrites: RelatelWriteReport[] = [];
   const settings = loadLocalSettings({
     PORT: '0',
     LOCAL_SQS_PORT: '0',
@@ -86,6 +95,10 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
       processed.push(event);
       overrides.onEvent?.(event);
     },
+    onRelatelWrite: (report) => {
+      relatelWrites.push(report);
+      overrides.onRelatelWrite?.(report);
+    },
   });
   const simulator = stack.simulator as GhlSimulator;
   const relatel = stack.relatelSimulator as RelatelSimulator;
@@ -112,6 +125,13 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
         relatel.seedContact({ id, name: String(payload.name ?? ''), number: (payload.number as string | undefined) ?? null, email: (payload.email as string | undefined) ?? null });
       }
     },
+    relatelWrites,
+    async sendGhl(body, privateKey) {
+      return (await sendGhlWebhook(stack.ghlWebhookUrl, body, privateKey ?? readFileSync(stack.ghlKeys.privateKeyFile, 'utf8'))).status;
+    },
+    async sendWorkflow(body, secret) {
+      return (await sendWorkflowWebhook(stack.ghlWebhookUrl, body, secret ?? stack.ghlKeys.workflowSecret)).status;
+    },
     async send(event) {
       return (await sendSignedEvent(stack.webhookUrl, event, E2E_WEBHOOK_SECRET)).status;
     },
@@ -131,7 +151,9 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
       let quietReads = 0;
       for (;;) {
         const current = await status();
-        const busy = ENTITIES.some((entity) => current.entities[entity].queued + current.entities[entity].inFlight > 0);
+        const busy =
+          ENTITIES.some((entity) => current.entities[entity].queued + current.entities[entity].inFlight > 0) ||
+          GHL_FLOW_NAMES.some((flow) => current.flows[flow].queued + current.flows[flow].inFlight > 0);
         quietReads = busy ? 0 : quietReads + 1;
         if (quietReads >= 2) return current;
         if (Date.now() > deadline) throw new Error(`stack did not drain within ${timeoutMs} ms: ${JSON.stringify(current.entities)}`);
