@@ -10,7 +10,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js';
-import { DEFAULT_RESOURCE_PREFIX, ENTITIES, SYNC_TABLE, type Entity } from '../lib/entities.js';
+import { DEFAULT_RESOURCE_PREFIX, ENTITIES, GHL_FLOW_NAMES, SYNC_TABLE, type Entity, type QueueOwner } from '../lib/entities.js';
 import { createRelatelClient, type RelatelClient } from '../lib/relatel/client.js';
 import { readRelatelToken } from '../lib/relatel/token.js';
 
@@ -33,10 +33,12 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(ar
 }
 
 /** The `--entity` flag's value, checked against the table. */
-export function entityFlag(value: string | undefined): Entity {
-  if (value === undefined) throw new UsageError(`--entity is required (${ENTITIES.join(', ')})`);
-  if (!(ENTITIES as readonly string[]).includes(value)) throw new UsageError(`--entity must be one of ${ENTITIES.join(', ')}`);
-  return value as Entity;
+/** An entity, or a GHL -> Relatel flow (`ghl-contacts`): whatever owns a queue and a DLQ. */
+export function entityFlag(value: string | undefined): QueueOwner {
+  const owners: readonly string[] = [...ENTITIES, ...GHL_FLOW_NAMES];
+  if (value === undefined) throw new UsageError(`--entity is required (${owners.join(', ')})`);
+  if (!owners.includes(value)) throw new UsageError(`--entity must be one of ${owners.join(', ')}`);
+  return value as QueueOwner;
 }
 
 export function numberFlag(name: string, value: string | undefined, fallback: number): number {

@@ -10,7 +10,7 @@ import { listParked, redrive, resolveEntityQueues } from '../lib/ops/dlq.js';
 import { awsClients, entityFlag, formatAge, numberFlag, parseFlags, runCommand, UsageError } from './common.js';
 
 const USAGE = `Usage:
-  npm run dlq -- list --entity <contacts|tasks|notes|appointments> [--show-payload] [--max 100] [--json]
+  npm run dlq -- list --entity <contacts|tasks|notes|appointments|ghl-contacts> [--show-payload] [--max 100] [--json]
   npm run dlq -- redrive --entity <entity> [--dry-run] [--rate <msgs/s>] [--no-wait]
 Both: [--prefix <resourcePrefix>] [--local]`;
 

@@ -22,7 +22,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { deadLetterQueueName, queueName, type Entity } from '../entities.js';
+import { deadLetterQueueName, queueName, type QueueOwner } from '../entities.js';
 import { PARKED_ATTRIBUTES } from '../message-size.js';
 import { redactPersonalData } from '../observability.js';
 
@@ -34,7 +34,7 @@ export interface EntityQueueTarget {
 }
 
 /** Finds an entity's queue and DLQ by name (lib/entities.ts), as deployed with `prefix`. */
-export async function resolveEntityQueues(sqs: SQSClient, entity: Entity, prefix?: string): Promise<EntityQueueTarget> {
+export async function resolveEntityQueues(sqs: SQSClient, entity: QueueOwner, prefix?: string): Promise<EntityQueueTarget> {
   const [queueUrl, deadLetterQueueUrl] = await Promise.all([
     queueUrlOf(sqs, queueName(entity, prefix)),
     queueUrlOf(sqs, deadLetterQueueName(entity, prefix)),
