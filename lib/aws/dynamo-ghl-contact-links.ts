@@ -4,10 +4,11 @@
  * Every write is one conditional PutItem on the version, so the two directions writing one link
  * are serialised by DynamoDB; reads are strongly consistent.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { SYNC_TABLE } from '../entities.js';
+import { isConditionFailure, versionedPutCondition } from './dynamo-sync-state.js';
 import { LinkConflictError, type GhlContactLink, type GhlContactLinkStore } from '../reverse/links.js';
 
 const PK = SYNC_TABLE.partitionKey;
@@ -47,19 +48,11 @@ export class DynamoGhlContactLinkStore implements GhlContactLinkStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...saved, ...linkKey(link.ghlId) },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              }),
+          ...versionedPutCondition(expectedVersion),
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') {
-        throw new LinkConflictError(link.ghlId, error);
-      }
+      if (isConditionFailure(error)) throw new LinkConflictError(link.ghlId, error);
       throw error;
     }
     return storedLink.parse(saved);

@@ -21,6 +21,7 @@ import {
   GetCommand,
   PutCommand,
   ScanCommand,
+  type PutCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -107,13 +108,7 @@ export class DynamoSyncStateStore implements SyncStateStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...saved, ...stateKey(state.entity, state.relatelId) },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              }),
+          ...versionedPutCondition(expectedVersion),
         }),
       );
     } catch (error) {
@@ -215,7 +210,24 @@ function toState(item: Record<string, unknown>): RecordSyncState {
   return parsed.data;
 }
 
-function isConditionFailure(error: unknown): boolean {
+/**
+ * The condition of an optimistic write of a versioned item: it must not exist yet
+ * (`expectedVersion` 0) or must still be at `expectedVersion`.
+ */
+export function versionedPutCondition(
+  expectedVersion: number,
+): Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  return expectedVersion === 0
+    ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+    : {
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      };
+}
+
+/** DynamoDB refused a conditional write because its condition did not hold. */
+export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 

@@ -23,15 +23,16 @@ import {
   type GhlWebhookKeys,
 } from '../events/ghl-signature.js';
 import { DEFAULT_GHL_REPLAY_WINDOW_SECONDS } from '../events/ghl-keys.js';
-import type { FieldIssue } from '../events/validate.js';
 import type { QueueSender, SigningSecrets } from './ports.js';
 import {
   decodeUtf8,
   headerOf,
+  invalidEvent,
   isJsonContentType,
   rawBytesOf,
+  rejected,
   SQS_UNSUPPORTED_CHARACTERS,
-  type IngestOutcome,
+  unavailable,
   type IngestResult,
   type WebhookRequest,
 } from './webhook.js';
@@ -156,19 +157,4 @@ async function authenticate(request: GhlWebhookRequest, bytes: Uint8Array, deps:
   } catch (error) {
     return { kind: 'unavailable', error };
   }
-}
-
-function rejected(statusCode: number, reason: string, body: Record<string, unknown>): IngestResult {
-  return { response: { statusCode, body }, outcome: { kind: 'rejected', reason } };
-}
-
-function invalidEvent(issues: readonly FieldIssue[]): IngestResult {
-  return rejected(400, 'invalid-event', { error: 'invalid_event', issues });
-}
-
-function unavailable(reason: string, error?: unknown, context: Omit<IngestOutcome, 'kind'> = {}): IngestResult {
-  return {
-    response: { statusCode: 503, body: { error: 'temporarily_unavailable' } },
-    outcome: { kind: 'unavailable', reason, ...context, ...(error === undefined ? {} : { error }) },
-  };
 }

@@ -208,7 +208,7 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-function rejected(
+export function rejected(
   statusCode: number,
   reason: string,
   body: Record<string, unknown>,
@@ -217,11 +217,11 @@ function rejected(
   return { response: { statusCode, body }, outcome: { kind: 'rejected', reason, ...context } };
 }
 
-function invalidEvent(issues: readonly FieldIssue[]): IngestResult {
+export function invalidEvent(issues: readonly FieldIssue[]): IngestResult {
   return rejected(400, 'invalid-event', { error: 'invalid_event', issues });
 }
 
-function unavailable(reason: string, error?: unknown, context: Omit<IngestOutcome, 'kind'> = {}): IngestResult {
+export function unavailable(reason: string, error?: unknown, context: Omit<IngestOutcome, 'kind'> = {}): IngestResult {
   return {
     response: { statusCode: 503, body: { error: 'temporarily_unavailable' } },
     outcome: { kind: 'unavailable', reason, ...context, ...(error === undefined ? {} : { error }) },
