@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PARKED_ATTRIBUTES } from '../../lib/message-size.js';
-import { ENTITIES, GHL_FLOW_NAMES, type Entity } from '../../lib/entities.js';
+import { ENTITIES, GHL_FLOW_NAMES, type Entity, type QueueOwner } from '../../lib/entities.js';
 import type { RelatelWriteReport } from '../../lib/reverse/record-processor.js';
 import { localSqsClient } from '../../local/aws/local-aws.js';
 import { loadLocalSettings } from '../../local/config.js';
@@ -53,7 +53,7 @@ export interface E2eStack {
   status(): Promise<LocalStatus>;
   /** Resolves once every queue is empty with nothing in flight, on two reads in a row. */
   drained(timeoutMs?: number): Promise<LocalStatus>;
-  deadLetters(entity: Entity): Promise<{ body: RelatelEventFixture; reason?: string; status?: string }[]>;
+  deadLetters(entity: QueueOwner): Promise<{ body: RelatelEventFixture; reason?: string; status?: string }[]>;
   stop(): Promise<void>;
 }
 
