@@ -24,7 +24,7 @@ import { transientError } from '../errors.js';
 import type { GhlContactEvent } from '../events/ghl-schemas.js';
 import { mapGhlContactToRelatel, relatelContactHash, type RelatelContactMapping, type RelatelContactMappingOptions, type RelatelContactValues } from '../mapping/relatel-contact.js';
 import type { RelatelContactWriter } from '../relatel/writer.js';
-import type { SyncStateStore } from '../sync/state.js';
+import { StaleStateError, type SyncStateStore } from '../sync/state.js';
 import { isOlderThanLink, latestOf, type GhlContactLink, type GhlContactLinkStore } from './links.js';
 
 export type RelatelSkipReason = 'duplicate' | 'stale' | 'deleted' | 'no-op' | 'not-qualified' | 'nothing-to-delete' | 'gone-in-relatel';
@@ -160,5 +160,11 @@ async function createOrLink(event: GhlContactEvent, base: GhlContactLink, values
 async function noteTwinInContactsState(relatelId: string, ghlId: string, deps: GhlContactSyncDeps): Promise<void> {
   const state = await deps.state.get('contacts', relatelId);
   if (state?.ghlId !== undefined || state?.pendingCreateSince !== undefined || state?.deleted) return;
-  await deps.state.save({ ...(state ?? { entity: 'contacts', relatelId }), ghlId, version: state?.version ?? 0 }, state?.version ?? 0);
+  try {
+    await deps.state.save({ ...(state ?? { entity: 'contacts', relatelId }), ghlId, version: state?.version ?? 0 }, state?.version ?? 0);
+  } catch (error) {
+    // The contacts consumer wrote the state meanwhile (it is handling this contact's webhook):
+    // it links the twin itself, by upsert. Retrying here would repeat nothing the link lacks.
+    if (!(error instanceof StaleStateError)) throw error;
+  }
 }
