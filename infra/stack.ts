@@ -95,6 +95,7 @@ export class RelatelGhlSyncStack extends Stack {
     });
 
     this.monitoring.watch({ config, pipelines: this.pipelines, ingest: this.ingest });
+    for (const flow of this.ghlFlows) this.monitoring.dashboard?.addWidgets(...flow.dashboardRow());
 
     this.addOutputs();
   }

@@ -15,12 +15,12 @@ import { SqsQueueSender } from '../../lib/aws/sqs-queue-sender.js';
 import { queueUrlOf, type GhlWebhookConfig } from '../../lib/config.js';
 import { loadGhlWebhookKeys } from '../../lib/events/ghl-signature.js';
 import { apiGatewayResultOf, unavailableOnError, webhookRequestOf } from '../../lib/ingest/api-gateway.js';
-import { ingestGhlWebhook, type GhlWebhookIngestDeps, type GhlWebhookRequest } from '../../lib/ingest/ghl-webhook.js';
+import { GHL_WEBHOOK_SERVICE_NAME, ingestGhlWebhook, type GhlWebhookIngestDeps, type GhlWebhookRequest } from '../../lib/ingest/ghl-webhook.js';
+
+export { GHL_WEBHOOK_SERVICE_NAME };
 import { recordIngestOutcome } from '../../lib/ingest/observe.js';
 import { cachedSigningSecrets } from '../../lib/ingest/signing-secrets.js';
 import type { SecretVersionReader } from '../../lib/secrets.js';
-
-export const GHL_WEBHOOK_SERVICE_NAME = 'ghl-webhook';
 
 export interface GhlWebhookAdapters {
   sqs: SQSClient;

@@ -19,6 +19,11 @@ import {
   queueUrlEnvVar,
   type GhlFlow,
 } from '../../lib/entities.js';
+import { GHL_WEBHOOK_SERVICE_NAME } from '../../lib/ingest/ghl-webhook.js';
+import { WEBHOOK_METRICS, WEBHOOK_SIGNATURE_FAILURES_METRIC } from '../../lib/ingest/observe.js';
+import { METRICS_NAMESPACE } from '../../lib/observability.js';
+import { RELATEL_CALLS_METRIC } from '../../lib/reverse/observe.js';
+import { CONSUMER_METRICS, consumerServiceName } from '../../lib/sync/observe.js';
 import type { InfraConfig } from '../config.js';
 import { alarmName } from './monitoring.js';
 import { SyncFunction } from './sync-function.js';
@@ -168,5 +173,57 @@ export class GhlFlowResources extends Construct {
     const notifyOnCall = new SnsAction(props.alarmTopic);
     this.deadLetterAlarm.addAlarmAction(notifyOnCall);
     this.deadLetterAlarm.addOkAction(notifyOnCall);
+  }
+
+  /** The flow's dashboard row (the stack adds it to the Monitoring dashboard). */
+  dashboardRow(): cloudwatch.IWidget[] {
+    const window = Duration.minutes(5);
+    const minute = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM };
+    const metric = (service: string, metricName: string, extra: Record<string, string> = {}, options: cloudwatch.MetricOptions = {}) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service, ...extra },
+        period: window,
+        statistic: cloudwatch.Stats.SUM,
+        ...options,
+      });
+    const writer = (metricName: string, options: cloudwatch.MetricOptions = {}) =>
+      metric(consumerServiceName(this.flow), metricName, { Entity: this.flow }, options);
+    return [
+      new cloudwatch.GraphWidget({
+        title: `${this.flow} (GHL -> Relatel): door outcomes`,
+        left: Object.values(WEBHOOK_METRICS).map((name) => metric(GHL_WEBHOOK_SERVICE_NAME, name, {}, { label: name })),
+        right: [metric(GHL_WEBHOOK_SERVICE_NAME, WEBHOOK_SIGNATURE_FAILURES_METRIC, {}, { label: 'signature failures' })],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${this.flow}: queue depth`,
+        left: [
+          this.queue.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'waiting' }),
+          this.queue.metricApproximateNumberOfMessagesNotVisible({ ...minute, label: 'in flight' }),
+        ],
+        right: [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'DLQ' })],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${this.flow}: synced, skipped, Relatel calls`,
+        left: [
+          writer(CONSUMER_METRICS.synced, { label: 'synced' }),
+          writer(CONSUMER_METRICS.retried, { label: 'retried' }),
+          writer(RELATEL_CALLS_METRIC, { label: 'Relatel calls' }),
+        ],
+        right: [this.writer.function.metricErrors({ period: window, label: 'Lambda errors' })],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${this.flow}: sync lag (ms)`,
+        left: [
+          writer(CONSUMER_METRICS.syncLag, { statistic: cloudwatch.Stats.p(50), label: 'p50' }),
+          writer(CONSUMER_METRICS.syncLag, { statistic: cloudwatch.Stats.p(99), label: 'p99' }),
+        ],
+        width: 6,
+      }),
+    ];
   }
 }

@@ -57,6 +57,9 @@ export interface GhlWebhookIngestDeps {
 
 const FLOW = 'ghl-contacts' as const;
 
+/** Powertools `service` dimension of the GHL door's metrics (the Relatel door's is `webhook`); infra/ reads metrics by it. */
+export const GHL_WEBHOOK_SERVICE_NAME = 'ghl-webhook';
+
 /** Decides the answer to one request of the GHL door; never throws (an unexpected error is a 503). */
 export async function ingestGhlWebhook(request: GhlWebhookRequest, deps: GhlWebhookIngestDeps): Promise<IngestResult> {
   try {

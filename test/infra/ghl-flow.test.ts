@@ -75,6 +75,17 @@ describe('GHL -> Relatel flow in the stack', () => {
     });
   });
 
+  it('adds the flow to the dashboard: door outcomes, queue depth with the DLQ, writes and Relatel calls, lag', () => {
+    const dashboards = Object.values(withFlow.template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+    for (const title of ['ghl-contacts (GHL -> Relatel): door outcomes', 'ghl-contacts: queue depth', 'ghl-contacts: synced, skipped, Relatel calls', 'ghl-contacts: sync lag (ms)']) {
+      expect(body).toContain(title);
+    }
+    expect(body).toContain('RelatelCalls');
+    expect(body).toContain('consumer-ghl-contacts');
+  });
+
   it('outputs the URL to give GHL', () => {
     withFlow.template.hasOutput('GhlContactsWebhookUrl', { Value: Match.anyValue() });
   });
