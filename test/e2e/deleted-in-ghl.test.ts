@@ -37,8 +37,9 @@ const successfulCreates = (operation: string) =>
 it('heals a contact, task, note and appointment deleted in GHL, each once, on their next Relatel events', async () => {
   // Relatel's API has the contact, for re-creating it when a child finds it gone.
   e2e.relatel.seedContact({ id: 481516, name: 'Mette Hansen', number: '4571999999', email: 'mette.hansen@example.dk' });
+  // The contact first: this test is about records deleted in GHL, not children ahead of their contact.
+  await sendAll(relatelEvent('contact.created', { occurred_at: at(0), payload: relatelContact() }));
   await sendAll(
-    relatelEvent('contact.created', { occurred_at: at(0), payload: relatelContact() }),
     relatelEvent('task.created', { occurred_at: at(1), payload: relatelTask() }),
     relatelEvent('note.created', { occurred_at: at(1), payload: relatelNote() }),
     relatelEvent('appointment.created', { occurred_at: at(1), payload: relatelAppointment() }),
@@ -73,10 +74,5 @@ it('heals a contact, task, note and appointment deleted in GHL, each once, on th
   expect(e2e.simulator.state.appointments()).toMatchObject([{ contactId: healed!.id, title: 'Opmåling' }]);
   // Each child was created twice in all: once, and once more after its deletion.
   expect([successfulCreates('tasks.create'), successfulCreates('notes.create'), successfulCreates('appointments.create')]).toEqual([2, 2, 2]);
-  // Every Relatel event synced. Besides them only what children ahead of their contact cause:
-  // the contact read from Relatel (older than its webhook, so stale) and a child woken while it
-  // was already syncing, dropped as a duplicate delivery (docs/SYNC.md#children-wait-for-their-contact).
-  const relatelEvents = e2e.processed.filter((event) => !event.deliveryId.startsWith('fetch-') && event.result !== 'duplicate');
-  expect(relatelEvents.filter((event) => event.result !== 'synced')).toEqual([]);
-  expect(e2e.processed.filter((event) => !['synced', 'stale', 'duplicate'].includes(event.result))).toEqual([]);
+  expect(e2e.processed.filter((event) => event.result !== 'synced')).toEqual([]);
 });
