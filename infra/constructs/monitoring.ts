@@ -278,6 +278,13 @@ export class Monitoring extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
+        title: 'Children waiting for their contact',
+        left: ENTITIES.filter((entity) => entity !== 'contacts').map((entity) =>
+          consumerMetric(entity, CONSUMER_METRICS.childWaits, { label: `${entity} waiting` }),
+        ),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
         title: 'GHL: 429s and errors by status',
         left: ENTITIES.map((entity) => consumerMetric(entity, CONSUMER_METRICS.ghlThrottled, { label: `${entity} 429` })),
         right: ENTITIES.map(

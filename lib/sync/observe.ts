@@ -27,6 +27,8 @@ export const CONSUMER_METRICS = {
   quotaWaits: 'QuotaExhaustedWaits',
   /** Records sent back unsent because the client held GHL requests back (open circuit, rate budget wait): not failures. */
   ghlWaits: 'GhlWaits',
+  /** Children (tasks, notes, appointments) that hid to wait for their contact to land in GHL (`contact-pending`). */
+  childWaits: 'ChildWaitsForContact',
   /**
    * 1 while the last GHL health state the consumer saw holds requests back (circuit open or
    * half-open, daily quota spent), else 0; one value per batch. The "GHL unavailable" alarm reads it.
@@ -123,6 +125,10 @@ export function observeConsumer(entity: QueueOwner, logger: Logger, metrics: Met
         // A wait, not a failure: one line per record at info; the circuit's changes are the news.
         metrics.addMetric(CONSUMER_METRICS.ghlWaits, MetricUnit.Count, 1);
         logger.info('GHL request held back: the event waits in its queue', fields);
+      } else if (isSyncError(error) && error.reason === 'contact-pending') {
+        // A wait for the contact, which wakes it: not a failure worth a warning per record.
+        metrics.addMetric(CONSUMER_METRICS.childWaits, MetricUnit.Count, 1);
+        logger.info('Waiting for its contact to land in GHL', fields);
       } else {
         metrics.addMetric(CONSUMER_METRICS.retried, MetricUnit.Count, 1);
         const loud = isSyncError(error) && error.kind === 'auth';

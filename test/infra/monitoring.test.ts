@@ -111,6 +111,13 @@ describe('dashboard', () => {
     expect(metrics).toContain('GhlWaits');
   });
 
+  it('shows the children of each child entity waiting for their contact', () => {
+    const metrics = JSON.stringify(widget(defaults.template, 'Children waiting for their contact').metrics);
+    expect(metrics).toContain('ChildWaitsForContact');
+    for (const entity of ['tasks', 'notes', 'appointments']) expect(metrics).toContain(`"${entity} waiting"`);
+    expect(metrics).not.toContain('"contacts waiting"');
+  });
+
   it('shows the DLQ depth beside each queue: its own queue waiting and in flight, its own DLQ', () => {
     for (const entity of ENTITIES) {
       const { queue, deadLetterQueue } = defaults.stack.pipelines[entity];

@@ -55,3 +55,18 @@ describe('the GHL circuit, as a consumer reports it', () => {
     expect(lines.map((l) => [l.level, l.message, l.fields.reason])).toEqual([['INFO', 'GHL request held back: the event waits in its queue', 'ghl-circuit-open']]);
   });
 });
+
+describe('a child waiting for its contact, as a consumer reports it', () => {
+  it('counts it as a wait (ChildWaitsForContact) at info, not as a retried failure', () => {
+    const { logger, metrics, lines, emitted } = recording();
+    const { observer } = observeConsumer('notes', logger, metrics);
+    observer.recordFailed(sqsRecord(), transientError('Waiting for contact 7 to land in GHL', { reason: 'contact-pending' }), 'retry');
+    observer.recordFailed(sqsRecord(), transientError('GHL answered 503', { reason: 'ghl-503', status: 503 }), 'retry');
+
+    expect(emitted.map((m) => m.name)).toEqual(['ChildWaitsForContact', 'RecordsRetried']);
+    expect(lines.map((l) => [l.level, l.message])).toEqual([
+      ['INFO', 'Waiting for its contact to land in GHL'],
+      ['WARN', 'Event failed, will be retried'],
+    ]);
+  });
+});
