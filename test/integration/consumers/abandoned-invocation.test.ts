@@ -16,6 +16,7 @@ import { InMemorySyncStateStore } from '../../../lib/sync/state.js';
 import { startGhlSimulator, type GhlSimulator } from '../../../local/ghl-simulator/index.js';
 import { relatelContact, relatelEvent, type RelatelEventFixture } from '../../factories/relatel-events.js';
 import { SENT_AT, sqsRecord } from '../../factories/sqs-records.js';
+import { testGhlConfig } from '../../factories/ghl-config.js';
 
 const SECRET_ID = 'ghl';
 
@@ -57,17 +58,7 @@ function contactsConsumer() {
   const backoff = new Promise<void>((resolve) => (releaseBackoff = resolve));
   let inBackoff: () => void = () => {};
   const reachedBackoff = new Promise<void>((resolve) => (inBackoff = resolve));
-  const ghlConfig = {
-    GHL_BASE_URL: ghl.url,
-    GHL_SECRET_ID: SECRET_ID,
-    GHL_REQUEST_TIMEOUT_MS: 5_000,
-    GHL_RATE_LIMIT_REQUESTS: 1_000,
-    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-    GHL_CREDENTIALS_TTL_MS: 300_000,
-    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
-    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
-    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
-  };
+  const ghlConfig = testGhlConfig(ghl.url, SECRET_ID, { GHL_RATE_LIMIT_REQUESTS: 1_000 });
   const client = createGhlClient({
     config: ghlConfig,
     health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore() }),

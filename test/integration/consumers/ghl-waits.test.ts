@@ -25,6 +25,7 @@ import { startGhlSimulator, type GhlSimulator } from '../../../local/ghl-simulat
 import { relatelContact, relatelEvent } from '../../factories/relatel-events.js';
 import { sqsRecord } from '../../factories/sqs-records.js';
 import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
+import { testGhlConfig } from '../../factories/ghl-config.js';
 
 const HOUR = 3_600_000;
 const SECRET_ID = 'ghl';
@@ -38,17 +39,7 @@ afterEach(async () => {
 });
 
 function contactsConsumer(clock: FakeClock) {
-  const ghlConfig = {
-    GHL_BASE_URL: ghl.url,
-    GHL_SECRET_ID: SECRET_ID,
-    GHL_REQUEST_TIMEOUT_MS: 5_000,
-    GHL_RATE_LIMIT_REQUESTS: 90,
-    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-    GHL_CREDENTIALS_TTL_MS: 300_000,
-    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
-    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
-    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
-  };
+  const ghlConfig = testGhlConfig(ghl.url, SECRET_ID);
   const healthStore = new InMemoryGhlHealthStore();
   const health: GhlCircuitBreaker = createGhlHealth({ config: ghlConfig, store: healthStore, now: clock.now });
   const rateBudgetStore = new InMemoryRateBudgetStore();

@@ -31,6 +31,7 @@ import { startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from '
 import type { RelatelEventFixture } from '../../factories/relatel-events.js';
 import { sqsRecord } from '../../factories/sqs-records.js';
 import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
+import { testGhlConfig } from '../../factories/ghl-config.js';
 
 export const GHL_SECRET_ID = 'relatel-ghl-sync/ghl';
 export const CREATE_LEASE_MS = 600_000;
@@ -128,19 +129,8 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
   const logs: LogLine[] = [];
   const logger = recordingLogger(logs);
   const metrics = recordingMetrics();
-
-  const ghlConfig = {
-    GHL_BASE_URL: ghl.url,
-    GHL_SECRET_ID,
-    // Real time: the simulator's held requests end on the fake clock long before this.
-    GHL_REQUEST_TIMEOUT_MS: 5_000,
-    GHL_RATE_LIMIT_REQUESTS: 90,
-    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-    GHL_CREDENTIALS_TTL_MS: 300_000,
-    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
-    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
-    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
-  };
+  // Real time: the simulator's held requests end on the fake clock long before the 5 s request timeout.
+  const ghlConfig = testGhlConfig(ghl.url, GHL_SECRET_ID);
   const client: GhlClient = createGhlClient({
     config: ghlConfig,
     health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore(), now: clock.now }),

@@ -11,22 +11,13 @@ import { startGhlSimulator, type FaultSettings, type GhlSimulator } from '../../
 import type { SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
 import { fakeClock } from '../../unit/ghl/fake-clock.js';
 import { clientFor, specCheckingServerPerFile } from './harness.js';
+import { testGhlConfig } from '../../factories/ghl-config.js';
 
 /** The real client against the GHL simulator, which keeps records: what it holds after a failure is what GHL would. */
 async function clientOnSimulator(faults: Partial<FaultSettings>): Promise<{ sim: GhlSimulator; client: GhlClient }> {
   const sim = await startGhlSimulator({ faults });
   const clock = fakeClock();
-  const ghlConfig = {
-    GHL_BASE_URL: sim.url,
-    GHL_SECRET_ID: 'ghl',
-    GHL_REQUEST_TIMEOUT_MS: 5_000,
-    GHL_RATE_LIMIT_REQUESTS: 90,
-    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-    GHL_CREDENTIALS_TTL_MS: 300_000,
-    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
-    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
-    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
-  };
+  const ghlConfig = testGhlConfig(sim.url, 'ghl');
   const client = createGhlClient({
     config: ghlConfig,
     health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore(), now: clock.now }),

@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../../../lib/retry.js';
 import { InMemorySecretStore } from '../../../lib/secrets.js';
 import { startSpecCheckingGhlServer, type SpecCheckingGhlServer } from '../../support/spec-checking-ghl-server.js';
 import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
+import { testGhlConfig } from '../../factories/ghl-config.js';
 
 export const SECRET_ID = 'relatel-ghl-sync/ghl';
 export const LOCATION_ID = 'loc-test';
@@ -48,17 +49,7 @@ export function clientFor(
 ): Harness {
   const clock = options.clock ?? fakeClock();
   const secretStore = options.secretStore ?? new InMemorySecretStore({ [SECRET_ID]: JSON.stringify(options.secret ?? pitSecret()) });
-  const ghlConfig = {
-    GHL_BASE_URL: server.url,
-    GHL_SECRET_ID: SECRET_ID,
-    GHL_REQUEST_TIMEOUT_MS: options.timeoutMs ?? 5_000,
-    GHL_RATE_LIMIT_REQUESTS: 90,
-    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-    GHL_CREDENTIALS_TTL_MS: 300_000,
-    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
-    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
-    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
-  };
+  const ghlConfig = testGhlConfig(server.url, SECRET_ID, { GHL_REQUEST_TIMEOUT_MS: options.timeoutMs ?? 5_000 });
   const client = createGhlClient({
     config: ghlConfig,
     health: createGhlHealth({ config: ghlConfig, store: new InMemoryGhlHealthStore(), now: clock.now }),

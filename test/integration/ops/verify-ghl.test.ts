@@ -12,6 +12,7 @@ import type { RelatelClient, RelatelContact } from '../../../lib/relatel/client.
 import { relatelAppointment, relatelEvent, relatelNote, relatelTask, type RelatelEventFixture } from '../../factories/relatel-events.js';
 import { GHL_SECRET_ID, harnessPerTest, type ConsumerHarness } from '../consumers/harness.js';
 import { relatelContact } from './fake-relatel.js';
+import { testGhlConfig } from '../../factories/ghl-config.js';
 
 const harness = harnessPerTest();
 const anna = relatelContact(1, { name: 'Anna Andersen' });
@@ -23,17 +24,7 @@ function relatelOf(contacts: RelatelContact[]): Pick<RelatelClient, 'getContact'
 
 /** A GHL client of its own on the harness's simulator and clock, as the verify script builds one. */
 function clientOf(h: ConsumerHarness): GhlClient {
-  const config = {
-    GHL_BASE_URL: h.ghl.url,
-    GHL_SECRET_ID,
-    GHL_REQUEST_TIMEOUT_MS: 5_000,
-    GHL_RATE_LIMIT_REQUESTS: 90,
-    GHL_RATE_LIMIT_INTERVAL_MS: 10_000,
-    GHL_CREDENTIALS_TTL_MS: 300_000,
-    GHL_CIRCUIT_FAILURE_THRESHOLD: 5,
-    GHL_CIRCUIT_FAILURE_WINDOW_MS: 60_000,
-    GHL_CIRCUIT_PROBE_INTERVAL_MS: 30_000,
-  };
+  const config = testGhlConfig(h.ghl.url, GHL_SECRET_ID);
   return createGhlClient({
     config,
     health: createGhlHealth({ config, store: new InMemoryGhlHealthStore(), now: h.clock.now }),
