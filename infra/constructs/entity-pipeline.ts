@@ -9,16 +9,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   CONSUMER_ENV,
-  DLQ_RETENTION_DAYS,
-  QUEUE_RETENTION_DAYS,
   deadLetterQueueName,
   deadLetterQueueUrlEnvVar,
-  queueName,
   queueUrlEnvVar,
   type Entity,
 } from '../../lib/entities.js';
 import type { InfraConfig } from '../config.js';
 import { alarmName } from './monitoring.js';
+import { fifoQueueWithDeadLetter } from './fifo-queues.js';
 import { SyncFunction } from './sync-function.js';
 
 /**
@@ -36,8 +34,6 @@ const SYNC_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Up
  */
 const OWN_QUEUE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
 
-/** AWS's advice for SQS event sources: visibility timeout at least 6x the function timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface EntityPipelineProps {
   readonly entity: Entity;
@@ -64,33 +60,7 @@ export class EntityPipeline extends Construct {
     const { entity, config } = props;
     const consumerTimeout = Duration.seconds(config.consumerTimeoutSeconds);
 
-    // SQS-managed SSE: encrypted at rest with no key to manage, no KMS request per message
-    // (cost, KMS throttling under load) and no key policy for producers and consumers to get
-    // right. A customer managed key would add control over the key, not over who reads the
-    // queues, which IAM and the TLS-only policies already decide.
-    const common = {
-      fifo: true,
-      // Deduplication by MessageDeduplicationId = Relatel's delivery_id, not by body.
-      contentBasedDeduplication: false,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    } as const;
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      ...common,
-      queueName: deadLetterQueueName(entity, config.resourcePrefix),
-      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
-    });
-
-    this.queue = new sqs.Queue(this, 'Queue', {
-      ...common,
-      queueName: queueName(entity, config.resourcePrefix),
-      visibilityTimeout: Duration.seconds(config.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
-      // Longer than any wait the consumer allows (the retry horizon, waits for the quota or for
-      // GHL to answer): a record is parked with its reason before SQS could drop it.
-      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = fifoQueueWithDeadLetter(this, entity, config));
 
     this.consumer = new SyncFunction(this, 'Consumer', {
       name: entity,

@@ -10,12 +10,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  DLQ_RETENTION_DAYS,
   GHL_FLOWS,
-  QUEUE_RETENTION_DAYS,
   deadLetterQueueName,
   deadLetterQueueUrlEnvVar,
-  queueName,
   queueUrlEnvVar,
   type GhlFlow,
 } from '../../lib/entities.js';
@@ -26,6 +23,7 @@ import { RELATEL_CALLS_METRIC } from '../../lib/reverse/observe.js';
 import { CONSUMER_METRICS, consumerServiceName } from '../../lib/sync/observe.js';
 import type { InfraConfig } from '../config.js';
 import { alarmName } from './monitoring.js';
+import { fifoQueueWithDeadLetter } from './fifo-queues.js';
 import { SyncFunction } from './sync-function.js';
 
 export interface GhlFlowProps {
@@ -38,8 +36,6 @@ export interface GhlFlowProps {
   readonly alarmTopic: sns.ITopic;
 }
 
-/** AWS's advice for SQS event sources: visibility timeout at least 6x the function timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 /**
  * One GHL -> Relatel flow (a row of GHL_FLOWS in lib/entities.ts): its door (`POST
@@ -64,19 +60,7 @@ export class GhlFlowResources extends Construct {
     const row = GHL_FLOWS[flow];
     this.flow = flow;
 
-    const common = { fifo: true, contentBasedDeduplication: false, encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      ...common,
-      queueName: deadLetterQueueName(flow, config.resourcePrefix),
-      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      ...common,
-      queueName: queueName(flow, config.resourcePrefix),
-      visibilityTimeout: Duration.seconds(config.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
-      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = fifoQueueWithDeadLetter(this, flow, config));
 
     this.workflowSecret = new secretsmanager.Secret(this, 'WorkflowSecret', {
       secretName: `${config.resourcePrefix}/ghl-workflow-secret`,
