@@ -38,18 +38,21 @@ import { createRecordProcessor, type RecordProcessorOptions, type SyncedEventRep
 import type { SyncStateStore } from '../lib/sync/state.js';
 import { parkerWakingChildren, type ChildWakePorts } from '../lib/sync/wake-children.js';
 
-export interface ConsumerAdapters {
+/** What a batch consumer of any flow is built from; `Report` is what it tells of each event. */
+export interface BatchConsumerAdapters<Report> {
   sqs: SQSClient;
   dynamo: DynamoDBClient;
   secrets: SecretStore;
   logger: Logger;
   metrics: Metrics;
   now?: () => Date;
-  /** Also told of every synced event (the local stack prints one line per event). */
-  onSynced?: (report: SyncedEventReport, record: SQSRecord) => void;
+  /** Also told of every finished event (the local stack prints one line per event). */
+  onSynced?: (report: Report, record: SQSRecord) => void;
   /** Backoff between SQS redeliveries; the local stack's tests shorten it. */
   retryPolicy?: RetryPolicy;
 }
+
+export type ConsumerAdapters = BatchConsumerAdapters<SyncedEventReport>;
 
 /** Pass the Lambda context: the consumer keeps its GHL requests inside the invocation's time. */
 export function buildConsumer(

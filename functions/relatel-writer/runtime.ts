@@ -6,13 +6,11 @@
  * their reason). The local stack builds the same consumer through `buildRelatelWriter`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoGhlContactLinkStore } from '../../lib/aws/dynamo-ghl-contact-links.js';
 import { DynamoRateBudgetStore } from '../../lib/aws/dynamo-rate-budget.js';
 import { DynamoSyncStateStore } from '../../lib/aws/dynamo-sync-state.js';
@@ -25,12 +23,11 @@ import { parseMappingConfig } from '../../lib/mapping/config.js';
 import { createLogger, createMetrics } from '../../lib/observability.js';
 import { readRelatelToken } from '../../lib/relatel/token.js';
 import { createRelatelWriter } from '../../lib/relatel/writer.js';
-import type { RetryPolicy } from '../../lib/retry.js';
 import { observeRelatelWrites } from '../../lib/reverse/observe.js';
 import { createGhlContactRecordProcessor, type RelatelWriteReport } from '../../lib/reverse/record-processor.js';
-import type { SecretStore } from '../../lib/secrets.js';
 import { createBatchConsumer, type InvocationClock } from '../../lib/sync/consumer.js';
 import { consumerServiceName, observeConsumer } from '../../lib/sync/observe.js';
+import type { BatchConsumerAdapters } from '../consumer-runtime.js';
 
 const FLOW = 'ghl-contacts' as const;
 
@@ -40,17 +37,7 @@ const FLOW = 'ghl-contacts' as const;
  */
 export const RELATEL_RATE_BUDGET_KEY = 'relatel-api';
 
-export interface RelatelWriterAdapters {
-  sqs: SQSClient;
-  dynamo: DynamoDBClient;
-  secrets: SecretStore;
-  logger: Logger;
-  metrics: Metrics;
-  now?: () => Date;
-  /** Also told of every event (the local stack prints one line per event). */
-  onSynced?: (report: RelatelWriteReport, record: SQSRecord) => void;
-  retryPolicy?: RetryPolicy;
-}
+export type RelatelWriterAdapters = BatchConsumerAdapters<RelatelWriteReport>;
 
 export function buildRelatelWriter(
   config: RelatelWriterConfig,
