@@ -80,6 +80,8 @@ export type GhlWorkflowContactPayload = z.infer<typeof ghlWorkflowContactSchema>
 
 export type GhlContactEventType = 'created' | 'updated' | 'deleted';
 export type GhlWebhookSource = 'app' | 'workflow';
+/** Where a queued event came from: a door's webhook, or the catch-up reading GHL (lib/reverse/catch-up.ts). */
+export type GhlEventSource = GhlWebhookSource | 'catch-up';
 
 /** A GHL contact as the door saw it: trimmed, blanks left out; phone and e-mail as sent. */
 export interface GhlContactSnapshot {
@@ -93,8 +95,8 @@ export interface GhlContactSnapshot {
 }
 
 export interface GhlContactEvent {
-  source: GhlWebhookSource;
-  /** The SQS deduplication id: the app webhook's `webhookId`, or `wf-` and the request's id. */
+  source: GhlEventSource;
+  /** The SQS deduplication id: the app webhook's `webhookId`, `wf-` and the request's id, or `catchup-<id>-<dateUpdated>`. */
   dedupId: string;
   /**
    * A workflow sends the contact's current state without saying what happened: `updated`,
@@ -157,7 +159,7 @@ function normaliseAppWebhook(body: unknown, context: GhlEventContext): GhlWebhoo
       type: EVENT_TYPE_OF[type],
       occurredAt: new Date(occurredAtMs).toISOString(),
       locationId: payload.locationId,
-      contact: snapshot(payload.id, {
+      contact: contactSnapshot(payload.id, {
         firstName: payload.firstName,
         lastName: payload.lastName,
         name: payload.name,
@@ -183,7 +185,7 @@ function normaliseWorkflowWebhook(body: unknown, context: GhlEventContext): GhlW
       type: 'updated',
       occurredAt: new Date(context.receivedAt).toISOString(),
       locationId: payload.location.id,
-      contact: snapshot(payload.contact_id, {
+      contact: contactSnapshot(payload.contact_id, {
         firstName: payload.first_name,
         lastName: payload.last_name,
         name: payload.full_name,
@@ -204,7 +206,8 @@ function workflowDedupId(requestId: string): string {
   return isValidSqsMessageId(candidate) ? candidate : `wf-${createHash('sha256').update(requestId).digest('hex')}`;
 }
 
-function snapshot(
+/** The snapshot of a GHL contact's fields: trimmed, blanks left out, tags without empties. */
+export function contactSnapshot(
   ghlId: string,
   fields: {
     firstName: string | null | undefined;

@@ -94,11 +94,18 @@ export interface GhlBusinessContactsQuery {
  */
 export type GhlContactSearchFilter =
   | { field: string; operator: 'eq'; value: string }
-  | { field: string; operator: 'range'; value: { gte: string; lte: string } };
+  | { field: string; operator: 'range'; value: { gte?: string; lte?: string } };
+
+/** Search Contacts' order, e.g. `{field: 'dateUpdated', direction: 'asc'}`. */
+export interface GhlContactSearchSort {
+  field: string;
+  direction: 'asc' | 'desc';
+}
 
 /** A page of a contact search: `page` counts from 1. */
 export interface GhlContactSearch {
   filters: GhlContactSearchFilter[];
+  sort?: GhlContactSearchSort[];
   page: number;
   pageLimit: number;
 }

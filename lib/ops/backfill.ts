@@ -215,7 +215,7 @@ export function newRunId(now: Date = new Date(), random: () => number = Math.ran
 }
 
 /** Spaces sends 1/rate seconds apart, never bunching up to catch up after a slow send. */
-function pacer(clock: BackfillClock, ratePerSecond: number): () => Promise<void> {
+export function pacer(clock: BackfillClock, ratePerSecond: number): () => Promise<void> {
   const intervalMs = 1000 / ratePerSecond;
   let nextAt: number | undefined;
   return async () => {

@@ -13,7 +13,7 @@ import { syncGhlContactEvent, type GhlContactSyncDeps, type GhlContactSyncResult
 
 const text = () => z.optional(z.string());
 const queuedGhlContactEventSchema = z.looseObject({
-  source: z.enum(['app', 'workflow']),
+  source: z.enum(['app', 'workflow', 'catch-up']),
   dedupId: z.string().check(z.minLength(1)),
   type: z.enum(['created', 'updated', 'deleted']),
   occurredAt: z.iso.datetime({ offset: true }),

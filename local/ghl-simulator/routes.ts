@@ -361,14 +361,16 @@ function listContacts({ query, store, location }: RouteContext): Answer {
 
 /**
  * Search Contacts with the filters the sync sends: `eq` on a contact field (compared without
- * regard to case, as GHL's search does) or on `customFields.<id>`, and `range` on `dateAdded`.
- * Any other filter is refused (422), so a client sending one finds out here, not in production.
+ * regard to case, as GHL's search does) or on `customFields.<id>`, and `range` on `dateAdded` or
+ * `dateUpdated`; `sort` by either date (GHL's order among equal dates is unspecified: here the
+ * store's). Any other filter or sort is refused (422), so a client sending one finds out here,
+ * not in production.
  */
 function searchContacts({ body, store, location }: RouteContext): Answer {
   requireLocation(body['locationId'], location);
   const filters = (body['filters'] ?? []) as { field: string; operator: 'eq' | 'range'; value: unknown }[];
   const tests = filters.map(searchFilterTest);
-  const matching = [...store.contacts.values()].filter((contact) => tests.every((test) => test(contact)));
+  const matching = sortedContacts([...store.contacts.values()].filter((contact) => tests.every((test) => test(contact))), body['sort']);
   const pageLimit = Number(body['pageLimit'] ?? 20);
   if (pageLimit > MAX_SEARCH_PAGE_LIMIT) throw unprocessable([`pageLimit must not be greater than ${MAX_SEARCH_PAGE_LIMIT}`]);
   const start = (Number(body['page'] ?? 1) - 1) * pageLimit;
@@ -376,13 +378,33 @@ function searchContacts({ body, store, location }: RouteContext): Answer {
 }
 
 const MAX_SEARCH_PAGE_LIMIT = 500;
+const SEARCH_DATE_FIELDS = ['dateAdded', 'dateUpdated'] as const;
+type SearchDateField = (typeof SEARCH_DATE_FIELDS)[number];
+const isSearchDateField = (field: string): field is SearchDateField => (SEARCH_DATE_FIELDS as readonly string[]).includes(field);
+
+function sortedContacts(contacts: SimContact[], sort: unknown): SimContact[] {
+  if (sort === undefined) return contacts;
+  const keys = sort as { field: string; direction: 'asc' | 'desc' }[];
+  for (const key of keys) {
+    if (!isSearchDateField(key.field)) throw unprocessable([`sort: ${key.field} is not supported by the simulator`]);
+  }
+  return contacts.sort((a, b) => {
+    for (const key of keys) {
+      const field = key.field as SearchDateField;
+      const order = Date.parse(a[field]) - Date.parse(b[field]);
+      if (order !== 0) return key.direction === 'desc' ? -order : order;
+    }
+    return 0;
+  });
+}
 
 function searchFilterTest(filter: { field: string; operator: 'eq' | 'range'; value: unknown }): (contact: SimContact) => boolean {
-  if (filter.operator === 'range' && filter.field === 'dateAdded') {
+  if (filter.operator === 'range' && isSearchDateField(filter.field)) {
+    const field = filter.field;
     const { gte, lte } = filter.value as { gte?: string; lte?: string };
     const from = gte === undefined ? -Infinity : Date.parse(gte);
     const to = lte === undefined ? Infinity : Date.parse(lte);
-    return (contact) => Date.parse(contact.dateAdded) >= from && Date.parse(contact.dateAdded) <= to;
+    return (contact) => Date.parse(contact[field]) >= from && Date.parse(contact[field]) <= to;
   }
   if (filter.operator === 'eq') {
     const wanted = String(filter.value).toLowerCase();

@@ -42,6 +42,8 @@ export type FieldRule =
   | 'positiveInteger'
   /** Search Contacts' `filters`: `{field, operator, value}` objects (searchFilterProblems in validate.ts). */
   | 'searchFilters'
+  /** Search Contacts' `sort`: `{field, direction}` objects (searchSortProblems in validate.ts). */
+  | 'searchSort'
   | { readonly oneOf: readonly string[] };
 
 export interface BodyRule {
@@ -149,7 +151,7 @@ export const BODY_RULES = {
    * Search Contacts documentation gives and the sync sends.
    */
   searchContacts: {
-    fields: { locationId: 'string', page: 'positiveInteger', pageLimit: 'positiveInteger', filters: 'searchFilters' },
+    fields: { locationId: 'string', page: 'positiveInteger', pageLimit: 'positiveInteger', filters: 'searchFilters', sort: 'searchSort' },
     required: ['locationId'],
   },
   /** DeleteAppointmentSchema declares no properties. */

@@ -86,6 +86,8 @@ function checkField(name: string, rule: FieldRule, value: unknown): string[] {
       return Number.isInteger(value) && (value as number) > 0 ? [] : [`${name} must be a positive integer`];
     case 'searchFilters':
       return searchFilterProblems(name, value);
+    case 'searchSort':
+      return searchSortProblems(name, value);
     case 'isoDateTimeWithOffset':
       return typeof value === 'string' && isIsoDateTimeWithOffset(value)
         ? []
@@ -102,6 +104,16 @@ function searchFilterProblems(name: string, value: unknown): string[] {
     if (item['operator'] === 'eq') return typeof item['value'] === 'string' ? [] : [`${path}.value must be a string`];
     if (item['operator'] === 'range') return isPlainObject(item['value']) ? [] : [`${path}.value must be an object`];
     return [`${path}.operator must be one of the following values: eq, range`];
+  });
+}
+
+/** Search Contacts' `sort`: `{field, direction}` with direction `asc` or `desc`. */
+function searchSortProblems(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) return [`${name} must be an array`];
+  return value.flatMap((item, index) => {
+    const path = `${name}.${index}`;
+    if (!isPlainObject(item) || typeof item['field'] !== 'string') return [`${path}.field must be a string`];
+    return item['direction'] === 'asc' || item['direction'] === 'desc' ? [] : [`${path}.direction must be one of the following values: asc, desc`];
   });
 }
 

@@ -309,3 +309,17 @@ function recordingMetrics(): Metrics {
   const single = { addDimension: () => undefined, addDimensions: () => undefined, addMetric: () => undefined };
   return { addMetric: () => undefined, setDefaultDimensions: () => undefined, singleMetric: () => single } as unknown as Metrics;
 }
+
+/** A GHL client of its own on the harness's simulator and clock, as the ops scripts build one. */
+export function ghlClientOf(h: ConsumerHarness): GhlClient {
+  const config = testGhlConfig(h.ghl.url, GHL_SECRET_ID);
+  return createGhlClient({
+    config,
+    health: createGhlHealth({ config, store: new InMemoryGhlHealthStore(), now: h.clock.now }),
+    secretStore: h.secrets,
+    lock: new InMemoryLock(h.clock.now),
+    rateBudgetStore: new InMemoryRateBudgetStore(),
+    now: h.clock.now,
+    sleep: h.clock.sleep,
+  });
+}

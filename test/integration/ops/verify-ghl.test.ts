@@ -4,15 +4,13 @@
  * enqueues events that the same consumers then apply.
  */
 import { describe, expect, it } from 'vitest';
-import { createGhlClient, createGhlHealth, InMemoryGhlHealthStore, InMemoryLock, InMemoryRateBudgetStore, type GhlClient } from '../../../lib/ghl/index.js';
 import type { QueueMessage } from '../../../lib/ingest/ports.js';
 import { parseMappingConfig } from '../../../lib/mapping/config.js';
 import { hasGhlDrift, verifyGhl, type GhlDrift } from '../../../lib/ops/verify-ghl.js';
 import type { RelatelClient, RelatelContact } from '../../../lib/relatel/client.js';
 import { relatelAppointment, relatelEvent, relatelNote, relatelTask, type RelatelEventFixture } from '../../factories/relatel-events.js';
-import { GHL_SECRET_ID, harnessPerTest, type ConsumerHarness } from '../consumers/harness.js';
+import { ghlClientOf as clientOf, harnessPerTest } from '../consumers/harness.js';
 import { relatelContact } from './fake-relatel.js';
-import { testGhlConfig } from '../../factories/ghl-config.js';
 
 const harness = harnessPerTest();
 const anna = relatelContact(1, { name: 'Anna Andersen' });
@@ -20,20 +18,6 @@ const bo = relatelContact(2, { name: 'Bo Berg' });
 
 function relatelOf(contacts: RelatelContact[]): Pick<RelatelClient, 'getContact'> {
   return { getContact: async (id) => contacts.find((contact) => String(contact.id) === id) };
-}
-
-/** A GHL client of its own on the harness's simulator and clock, as the verify script builds one. */
-function clientOf(h: ConsumerHarness): GhlClient {
-  const config = testGhlConfig(h.ghl.url, GHL_SECRET_ID);
-  return createGhlClient({
-    config,
-    health: createGhlHealth({ config, store: new InMemoryGhlHealthStore(), now: h.clock.now }),
-    secretStore: h.secrets,
-    lock: new InMemoryLock(h.clock.now),
-    rateBudgetStore: new InMemoryRateBudgetStore(),
-    now: h.clock.now,
-    sleep: h.clock.sleep,
-  });
 }
 
 /** Anna (contact 1), and Bo (contact 2) with a task, a note and an appointment: five linked records. */
