@@ -1,38 +1,42 @@
 /**
- * npm run backfill -- [--rate 5] [--page-size 100] [--restart] [--prefix p] [--local]
+ * npm run backfill -- [--from relatel|ghl] [--rate 5] [--page-size 100] [--restart] [--prefix p] [--local]
  *
- * Enqueues every Relatel contact as a contact.updated event on the contacts queue, paced to
- * --rate per second, resumable: run it again after an interruption (or Ctrl-C) and it goes on
- * after the last contact it enqueued. --restart starts over from the first contact.
- * Relatel token: RELATEL_API_TOKEN, or RELATEL_SECRET_ID (see scripts/common.ts).
+ * --from relatel (the default): enqueues every Relatel contact as a contact.updated event on the
+ * contacts queue. Relatel token: RELATEL_API_TOKEN, or RELATEL_SECRET_ID (see scripts/common.ts).
+ * --from ghl: reads every GHL contact and enqueues, on the ghl-contacts queue, those whose
+ * Relatel twin does not reflect them (lib/reverse/catch-up.ts). GHL: GHL_SECRET_ID (the
+ * credentials secret); GHL_LOCATION_ID; mapping: MAPPING_CONFIG (as the Relatel writer gets it).
+ * Either way paced to --rate per second and resumable: run it again after an interruption (or
+ * Ctrl-C) and it goes on where it stopped. --restart starts over from the first contact.
  */
 import { SqsQueueSender } from '../lib/aws/sqs-queue-sender.js';
-import { queueName, type Entity } from '../lib/entities.js';
+import { queueName, type Entity, type QueueOwner } from '../lib/entities.js';
 import { DEFAULT_BACKFILL_RATE_PER_SECOND, runBackfill, type BackfillProgress } from '../lib/ops/backfill.js';
 import { DynamoCheckpointStore } from '../lib/ops/dynamo-checkpoint.js';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { awsClients, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName } from './common.js';
+import { DynamoGhlContactLinkStore } from '../lib/aws/dynamo-ghl-contact-links.js';
+import { parseMappingConfig } from '../lib/mapping/config.js';
+import { runGhlCatchUp, type GhlCatchUpProgress } from '../lib/reverse/catch-up.js';
+import { awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
 
-const USAGE = `Usage: npm run backfill -- [--rate <contacts/s>] [--page-size <1-100>] [--restart] [--prefix <resourcePrefix>] [--local]`;
+const USAGE = `Usage: npm run backfill -- [--from relatel|ghl] [--rate <contacts/s>] [--page-size <1-100 (ghl: 1-500)>] [--restart] [--prefix <resourcePrefix>] [--local]`;
 
 await runCommand(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     rate: { type: 'string' },
     'page-size': { type: 'string' },
     restart: { type: 'boolean', default: false },
+    from: { type: 'string', default: 'relatel' },
   });
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
+  if (values.from !== 'relatel' && values.from !== 'ghl') throw new UsageError('--from takes relatel or ghl');
+  if (values.from === 'ghl') return backfillFromGhl(values);
   const relatel = relatelFromEnvironment();
   const aws = await awsClients(values.local);
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    process.stderr.write('\nStopping after the current contact; run again to resume.\n');
-  };
-  process.once('SIGINT', onSigint);
+  const { interrupted, release } = stopOnSigint();
   try {
     const { QueueUrl } = await aws.sqs.send(new GetQueueUrlCommand({ QueueName: queueName('contacts', values.prefix) }));
     const started = Date.now();
@@ -47,7 +51,7 @@ await runCommand(USAGE, async () => {
         ratePerSecond: numberFlag('rate', values.rate, DEFAULT_BACKFILL_RATE_PER_SECOND),
         ...(values['page-size'] === undefined ? {} : { pageSize: numberFlag('page-size', values['page-size'], 100) }),
         restart: values.restart,
-        shouldStop: () => interrupted,
+        shouldStop: interrupted,
         onProgress: progressLine(started),
       },
     );
@@ -64,10 +68,93 @@ await runCommand(USAGE, async () => {
     );
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    release();
     aws.destroy();
   }
 });
+
+interface Flags {
+  rate?: string | undefined;
+  'page-size'?: string | undefined;
+  restart: boolean;
+  prefix: string;
+  local: boolean;
+}
+
+/** `--from ghl`: GHL's contacts the links do not reflect, on the ghl-contacts queue. */
+async function backfillFromGhl(values: Flags): Promise<number> {
+  if (!process.env.GHL_SECRET_ID) throw new UsageError('Set GHL_SECRET_ID (the GHL credentials secret)');
+  const locationId = process.env.GHL_LOCATION_ID;
+  if (!locationId) throw new UsageError('Set GHL_LOCATION_ID (the deployment\'s GHL location)');
+  const mapping = parseMappingConfig(process.env.MAPPING_CONFIG);
+  const aws = await awsClients(values.local);
+  const { interrupted, release } = stopOnSigint();
+  try {
+    const table = syncTableName(values.prefix);
+    const started = Date.now();
+    const summary = await runGhlCatchUp(
+      {
+        ghl: ghlClient(aws, table),
+        links: new DynamoGhlContactLinkStore(aws.dynamo, table),
+        queue: await ghlContactsQueue(aws, values.prefix),
+        checkpoints: new DynamoCheckpointStore(aws.dynamo, table),
+        mapping: { defaultCountry: mapping.defaultCountry, onlyWithTag: mapping.relatel.onlyWithTag },
+        locationId,
+      },
+      {
+        mode: 'all',
+        ratePerSecond: numberFlag('rate', values.rate, DEFAULT_BACKFILL_RATE_PER_SECOND),
+        ...(values['page-size'] === undefined ? {} : { pageSize: numberFlag('page-size', values['page-size'], 100) }),
+        restart: values.restart,
+        shouldStop: interrupted,
+        onProgress: ghlProgressLine(started),
+      },
+    );
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.log(
+      [
+        `GHL backfill ${summary.outcome} on ${aws.where} (run ${summary.runId}${summary.resumed ? ', resumed' : ''}):`,
+        `  GHL contacts read: ${summary.read}`,
+        `  enqueued now:      ${summary.enqueued}`,
+        `  enqueued in run:   ${summary.runTotal}`,
+        `  up to dateUpdated: ${summary.cursor ?? '-'}`,
+        `  skipped:           ${summary.skipped.length}${summary.skipped.length ? ` (ids ${summary.skipped.slice(0, 20).join(', ')})` : ''}`,
+        `  took:              ${(summary.durationMs / 1000).toFixed(1)} s`,
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    release();
+    aws.destroy();
+  }
+}
+
+async function ghlContactsQueue(aws: AwsClients, prefix: string) {
+  const { QueueUrl } = await aws.sqs.send(new GetQueueUrlCommand({ QueueName: queueName('ghl-contacts', prefix) }));
+  return new SqsQueueSender(aws.sqs, { 'ghl-contacts': QueueUrl! } as Record<QueueOwner, string>);
+}
+
+/** Ctrl-C stops after the current contact (the run resumes from its checkpoint). */
+function stopOnSigint(): { interrupted: () => boolean; release: () => void } {
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    process.stderr.write('\nStopping after the current contact; run again to resume.\n');
+  };
+  process.once('SIGINT', onSigint);
+  return { interrupted: () => interrupted, release: () => process.off('SIGINT', onSigint) };
+}
+
+/** GHL's progress on a terminal: contacts read, enqueued, and how far in `dateUpdated`. */
+function ghlProgressLine(started: number): (progress: GhlCatchUpProgress) => void {
+  if (!process.stderr.isTTY) return () => undefined;
+  return (progress) => {
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    process.stderr.write(
+      `\r${progress.read} read · ${progress.enqueued} enqueued · page ${progress.pages} · ${(progress.read / seconds).toFixed(1)}/s · up to ${progress.cursor ?? '-'}   `,
+    );
+  };
+}
 
 /** A progress line on a terminal (Relatel does not say how many contacts there are: a count and a rate). */
 function progressLine(started: number): (progress: BackfillProgress) => void {

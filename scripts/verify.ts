@@ -12,19 +12,13 @@
  * consumers' rate budget (the sync table), so verify never pushes GHL past its limit.
  */
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { DynamoLock } from '../lib/aws/dynamo-lock.js';
-import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
 import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
-import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js';
 import { SqsQueueSender } from '../lib/aws/sqs-queue-sender.js';
-import { ghlClientConfigSchema, loadConfig } from '../lib/config.js';
 import { queueName, type Entity } from '../lib/entities.js';
-import { DynamoGhlHealthStore } from '../lib/aws/dynamo-ghl-health.js';
-import { createGhlClient, createGhlHealth } from '../lib/ghl/index.js';
 import { parseMappingConfig } from '../lib/mapping/config.js';
 import { hasDrift, verifyContacts, type Drift } from '../lib/ops/verify.js';
 import { hasGhlDrift, verifyGhl, type GhlDrift, type GhlDriftReport } from '../lib/ops/verify-ghl.js';
-import { awsClients, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
+import { awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
 
 const USAGE = `Usage: npm run verify -- [--json] [--show-all] [--sample <N>] [--repair] [--skip-ghl] [--prefix <resourcePrefix>] [--local]`;
 const SHOWN_PER_KIND = 20;
@@ -81,19 +75,6 @@ await runCommand(USAGE, async () => {
     aws.destroy();
   }
 });
-
-/** The GHL client as the consumers build it, on the same secret and the same shared rate budget. */
-function ghlClient(aws: AwsClients, table: string) {
-  const config = loadConfig(ghlClientConfigSchema);
-  return createGhlClient({
-    config,
-    // The consumers' shared GHL health: during an outage verify fails fast instead of piling on.
-    health: createGhlHealth({ config, store: new DynamoGhlHealthStore(aws.dynamo, table) }),
-    secretStore: secretStoreFromEnvironment(),
-    lock: new DynamoLock(aws.dynamo, table),
-    rateBudgetStore: new DynamoRateBudgetStore(aws.dynamo, table),
-  });
-}
 
 async function contactsQueue(aws: AwsClients, prefix: string) {
   const { QueueUrl } = await aws.sqs.send(new GetQueueUrlCommand({ QueueName: queueName('contacts', prefix) }));
