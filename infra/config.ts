@@ -125,6 +125,20 @@ export const infraConfigSchema = z.object({
   /** Contacts the reconciliation enqueues per second (the contacts consumer drains at GHL's pace). */
   reconcileRatePerSecond: int(1, 100).default(5),
   /**
+   * The GHL catch-up (functions/ghl-catch-up, deployed with the GHL -> Relatel flow): reads GHL
+   * contacts changed since its last run and queues what the links do not reflect. Off unless set.
+   */
+  ghlCatchUpEnabled: z
+    .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'must be true or false' }))
+    .default(false),
+  /** EventBridge schedule of the GHL catch-up, in UTC. */
+  ghlCatchUpSchedule: z
+    .string()
+    .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression: rate(...) or cron(...)')
+    .default('rate(1 hour)'),
+  /** Events the GHL catch-up queues per second (the Relatel writer drains at Relatel's pace). */
+  ghlCatchUpRatePerSecond: int(1, 100).default(5),
+  /**
    * GHL -> Relatel (lib/entities.ts GHL_FLOWS: the GHL door, its queue and the Relatel writer) is
    * deployed only when the GHL location is set: it writes into Relatel's phonebook, so it is opted into.
    */

@@ -7,6 +7,7 @@ import { GhlFlowResources } from './constructs/ghl-flow.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Reconciliation } from './constructs/reconciliation.js';
+import { GhlCatchUp } from './constructs/ghl-catch-up.js';
 import { SyncSecrets } from './constructs/secrets.js';
 import { SyncState } from './constructs/sync-state.js';
 
@@ -33,6 +34,8 @@ export class RelatelGhlSyncStack extends Stack {
   readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
   readonly ingest: IngestApi;
   readonly reconciliation: Reconciliation;
+  /** With the GHL -> Relatel flow only. */
+  readonly ghlCatchUp?: GhlCatchUp;
   /** GHL -> Relatel, one per row of GHL_FLOWS; empty unless `ghlLocationId` is set (opt-in). */
   readonly ghlFlows: readonly GhlFlowResources[];
 
@@ -87,6 +90,16 @@ export class RelatelGhlSyncStack extends Stack {
               }),
           );
 
+    const ghlContactsFlow = this.ghlFlows.find((flow) => flow.flow === 'ghl-contacts');
+    if (ghlContactsFlow !== undefined && ghlLocationId !== undefined) {
+      this.ghlCatchUp = new GhlCatchUp(this, 'GhlCatchUp', {
+        config: { ...config, ghlLocationId },
+        queue: ghlContactsFlow.queue,
+        syncTable: this.syncState.table,
+        ghlCredentials: this.secrets.ghlCredentials,
+      });
+    }
+
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
       config,
       contactsQueue: this.pipelines.contacts.queue,
@@ -124,6 +137,7 @@ export class RelatelGhlSyncStack extends Stack {
       new CfnOutput(this, `${name}WorkflowSecretArn`, { value: flow.workflowSecret.secretArn });
     }
     new CfnOutput(this, 'ReconcileFunctionName', { value: this.reconciliation.function.function.functionName });
+    if (this.ghlCatchUp) new CfnOutput(this, 'GhlCatchUpFunctionName', { value: this.ghlCatchUp.function.function.functionName });
   }
 }
 

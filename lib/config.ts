@@ -178,6 +178,24 @@ export const ghlWebhookConfigSchema = z.object({
 export type GhlWebhookConfig = z.infer<typeof ghlWebhookConfigSchema>;
 
 /**
+ * Settings of the GHL catch-up (functions/ghl-catch-up): GHL contacts changed since its last run
+ * -> the ghl-contacts queue, for those the links do not reflect (lib/reverse/catch-up.ts).
+ */
+export const ghlCatchUpConfigSchema = z.object({
+  ...ghlClientConfigSchema.shape,
+  ...ghlContactsQueueUrl,
+  SYNC_TABLE_NAME: nonEmpty(),
+  /** The events' location (the door checks webhooks against the same one). */
+  GHL_LOCATION_ID: nonEmpty(),
+  /** Events queued per second, at most. */
+  CATCH_UP_RATE_PER_SECOND: positiveInt(5),
+  /** Mapping configuration as JSON (docs/MAPPING.md): `defaultCountry`, `relatel.onlyWithTag`. */
+  MAPPING_CONFIG: z.optional(z.string()),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+});
+export type GhlCatchUpConfig = z.infer<typeof ghlCatchUpConfigSchema>;
+
+/**
  * Settings of the Relatel writer (functions/relatel-writer): the ghl-contacts queue -> Relatel.
  * Relatel documents no rate limit: the writer keeps its own small budget (default 5 requests a
  * second), shared by its invocations through the sync-state table like GHL's.

@@ -13,11 +13,8 @@ import { secretStoreFromEnvironment } from '../lib/aws/secret-store-from-env.js'
 import { DEFAULT_RESOURCE_PREFIX, ENTITIES, GHL_FLOW_NAMES, SYNC_TABLE, type Entity, type QueueOwner } from '../lib/entities.js';
 import { createRelatelClient, type RelatelClient } from '../lib/relatel/client.js';
 import { readRelatelToken } from '../lib/relatel/token.js';
-import { DynamoGhlHealthStore } from '../lib/aws/dynamo-ghl-health.js';
-import { DynamoLock } from '../lib/aws/dynamo-lock.js';
-import { DynamoRateBudgetStore } from '../lib/aws/dynamo-rate-budget.js';
 import { ghlClientConfigSchema, loadConfig } from '../lib/config.js';
-import { createGhlClient, createGhlHealth } from '../lib/ghl/index.js';
+import { ghlClientOnTable } from '../lib/aws/ghl-client-on-table.js';
 
 export const COMMON_OPTIONS = {
   local: { type: 'boolean', default: false },
@@ -121,13 +118,6 @@ export function formatAge(ms: number): string {
 
 /** The GHL client as the consumers build it, on the same secret and the same shared rate budget. */
 export function ghlClient(aws: AwsClients, table: string) {
-  const config = loadConfig(ghlClientConfigSchema);
-  return createGhlClient({
-    config,
-    // The consumers' shared GHL health: during an outage verify fails fast instead of piling on.
-    health: createGhlHealth({ config, store: new DynamoGhlHealthStore(aws.dynamo, table) }),
-    secretStore: secretStoreFromEnvironment(),
-    lock: new DynamoLock(aws.dynamo, table),
-    rateBudgetStore: new DynamoRateBudgetStore(aws.dynamo, table),
-  });
+  // The consumers' shared GHL health: during an outage a script fails fast instead of piling on.
+  return ghlClientOnTable(loadConfig(ghlClientConfigSchema), aws.dynamo, table, secretStoreFromEnvironment());
 }

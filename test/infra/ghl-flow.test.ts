@@ -95,4 +95,19 @@ describe('GHL -> Relatel flow in the stack', () => {
     const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(findings).toEqual([]);
   });
+
+  it('schedules the GHL catch-up, disabled unless ghlCatchUpEnabled, hourly by default, not retried by EventBridge', () => {
+    const catchUpRules = (template: Template) =>
+      Object.values(template.findResources('AWS::Events::Rule')).filter((rule) => rule.Properties.Description === 'Runs the GHL catch-up');
+    const [off] = catchUpRules(withFlow.template);
+    expect(off?.Properties).toMatchObject({ State: 'DISABLED', ScheduleExpression: 'rate(1 hour)' });
+    expect(off?.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+
+    const on = synth({ ghlLocationId: 've9EPM428h8vShlRW1KT', ghlCatchUpEnabled: 'true', ghlCatchUpSchedule: 'rate(15 minutes)', ghlCatchUpRatePerSecond: 2 });
+    expect(catchUpRules(on.template).map((rule) => rule.Properties)).toMatchObject([{ State: 'ENABLED', ScheduleExpression: 'rate(15 minutes)' }]);
+    on.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CATCH_UP_RATE_PER_SECOND: '2', GHL_LOCATION_ID: 've9EPM428h8vShlRW1KT' }) },
+    });
+    expect(catchUpRules(synth({}).template)).toEqual([]);
+  });
 });

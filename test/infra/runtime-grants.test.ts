@@ -96,6 +96,15 @@ const RECONCILE_EXPECTATIONS: Record<string, string[]> = {
   SYNC_TABLE_NAME: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   RELATEL_SECRET_ID: READ_SECRET,
 };
+const GHL_CATCH_UP_EXPECTATIONS: Record<string, string[]> = {
+  // runGhlCatchUp queues synthetic GHL contact events on the flow's queue only.
+  QUEUE_URL_GHL_CONTACTS: SEND,
+  // DynamoGhlContactLinkStore.get (Get), DynamoCheckpointStore (Get, Put), and the GHL client's
+  // DynamoRateBudgetStore (Get, Update), DynamoLock (Put, Delete), DynamoGhlHealthStore (Get, Put).
+  SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // Reads the GHL credentials; an OAuth refresh writes the new refresh token back.
+  GHL_SECRET_ID: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+};
 const GHL_WEBHOOK_EXPECTATIONS: Record<string, string[]> = {
   // functions/ghl-webhook: SqsQueueSender to its flow's queue only.
   QUEUE_URL_GHL_CONTACTS: SEND,
@@ -116,7 +125,7 @@ const RELATEL_WRITER_EXPECTATIONS: Record<string, string[]> = {
 // Every function writes its own log group (and nothing else in CloudWatch Logs).
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
-type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'ghl-webhook' } | { kind: 'relatel-writer' } | { kind: 'reconcile' };
+type Kind = { kind: 'consumer'; entity: string } | { kind: 'webhook' } | { kind: 'ghl-webhook' } | { kind: 'relatel-writer' } | { kind: 'reconcile' } | { kind: 'ghl-catch-up' };
 
 /** Which function this is, from its environment; an unknown function fails until it is described here. */
 function kindOf(logicalId: string, variables: Record<string, unknown>): Kind {
@@ -125,6 +134,7 @@ function kindOf(logicalId: string, variables: Record<string, unknown>): Kind {
   if ('GHL_WORKFLOW_SECRET_ID' in variables) return { kind: 'ghl-webhook' };
   if ('RELATEL_RATE_LIMIT_REQUESTS' in variables) return { kind: 'relatel-writer' };
   if ('BACKFILL_RATE_PER_SECOND' in variables) return { kind: 'reconcile' };
+  if ('CATCH_UP_RATE_PER_SECOND' in variables) return { kind: 'ghl-catch-up' };
   throw new Error(`${logicalId}: a function this test does not know; add what its code calls`);
 }
 
@@ -132,6 +142,7 @@ function expectationsOf(kind: Kind): Record<string, string[]> {
   if (kind.kind === 'consumer') return CONSUMER_EXPECTATIONS(kind.entity);
   if (kind.kind === 'ghl-webhook') return GHL_WEBHOOK_EXPECTATIONS;
   if (kind.kind === 'relatel-writer') return RELATEL_WRITER_EXPECTATIONS;
+  if (kind.kind === 'ghl-catch-up') return GHL_CATCH_UP_EXPECTATIONS;
   return kind.kind === 'webhook' ? WEBHOOK_EXPECTATIONS : RECONCILE_EXPECTATIONS;
 }
 
@@ -197,13 +208,14 @@ function expectedGrants(logicalId: string, fn: Resource): Map<string, string[]> 
 }
 
 describe('runtime grants', () => {
-  it('covers the four consumers, both doors, the Relatel writer and the reconciliation', () => {
+  it('covers the four consumers, both doors, the Relatel writer, the reconciliation and the GHL catch-up', () => {
     const kinds = functions().map(([id, fn]) => kindOf(id, variablesOf(fn)));
     expect(kinds.map((k) => (k.kind === 'consumer' ? `consumer ${k.entity}` : k.kind)).sort()).toEqual([
       'consumer appointments',
       'consumer contacts',
       'consumer notes',
       'consumer tasks',
+      'ghl-catch-up',
       'ghl-webhook',
       'reconcile',
       'relatel-writer',
