@@ -2,7 +2,7 @@
  * `npm run bench`: issue 6's measurements in one run, a few minutes on a 2-core machine.
  *
  *   npm run bench                       everything
- *   npm run bench -- webhook bundles    only those parts (webhook | bundles | limiter | stack)
+ *   npm run bench -- webhook bundles    only those parts (webhook | bundles | limiter | stack | ghl-door)
  *   BENCH_BUDGET=90 npm run bench -- stack    the consumers' GHL budget per second (default 95, as in production per 10 s)
  *   BENCH_POLLER_CONCURRENCY=2 ...           concurrent batches per consumer (default 4)
  *   BENCH_LOCATION=unreadable ...             the GHL location: forbids-duplicates (default) | allows-duplicates | unreadable (token without locations.readonly)
@@ -18,6 +18,7 @@ import { BENCH_LOCATIONS, runStackBench, SIMULATED_LIMIT, type BenchLocation, ty
 import { DEFAULT_RATE_BUDGET } from '../lib/rate-budget.js';
 import { measureLimiterCeiling } from './limiter.js';
 import { runWebhookBench } from './webhook.js';
+import { runCallsPerChangeBench, runGhlDoorBench } from './ghl-door.js';
 
 const TARGETS = { eventsPerSecond: 10_000, p99Ms: 1, bundleKiB: 600, importMs: 150, utilisation: 0.9, rateLimitedShare: 0.01, callsPerChange: 1.2, e2eP99Ms: 500 };
 const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -135,6 +136,19 @@ async function main() {
     print(markdownTable(['events', 'p50 ms', 'p99 ms', 'max ms', 'target'], [[result.latency.events, result.latency.p50Ms, result.latency.p99Ms, result.latency.maxMs, mark(result.latency.p99Ms < TARGETS.e2eP99Ms)]]) + '\n');
     print(
       `Targets: utilisation ${mark(result.ours.utilisation >= TARGETS.utilisation)}, 429 share ${mark(result.ours.rateLimited / Math.max(1, result.ours.ghlRequests) < TARGETS.rateLimitedShare)}, calls per change ${mark(result.ours.callsPerChange <= TARGETS.callsPerChange)}, nothing lost ${mark(result.ours.lost === 0)}.\n`,
+    );
+  }
+
+  if (wants('ghl-door')) {
+    const door = await runGhlDoorBench();
+    print('### GHL door and calls per change in both directions (issue 13)\n');
+    print(markdownTable(['path', 'events', 'events/s', 'p50 ms', 'p99 ms'], [[door.path, door.events, door.eventsPerSecond, door.p50Ms, door.p99Ms]]) + '\n');
+    const calls = await runCallsPerChangeBench();
+    print(
+      markdownTable(
+        ['change (local stack)', 'changes', 'writes on the other side per change', 'calls on the other side per change', 'echo calls back per change', 'target (1 write, 0 echo)'],
+        calls.map((c) => [c.direction, c.changes, c.writesPerChange, c.callsPerChange, c.echoCallsPerChange, mark(c.writesPerChange === 1 && c.echoCallsPerChange === 0)]),
+      ) + '\n',
     );
   }
 }

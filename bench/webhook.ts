@@ -79,7 +79,7 @@ async function measure(name: string, count: number, bodyBytes: number, call: (in
 }
 
 /** Runs `warmup` untimed calls, then `count` timed ones over fresh, pre-signed requests. */
-async function bench<T>(name: string, make: (index: number) => T, call: (request: T) => Promise<number>, count: number, warmup: number, bodyBytes: number) {
+export async function bench<T>(name: string, make: (index: number) => T, call: (request: T) => Promise<number>, count: number, warmup: number, bodyBytes: number) {
   const warm = Array.from({ length: warmup }, (_, index) => make(index));
   for (const request of warm) await call(request);
   const requests = Array.from({ length: count }, (_, index) => make(warmup + index));
