@@ -20,6 +20,7 @@ const storedLink = z.object({
   relatelId: z.optional(z.string()),
   origin: z.optional(z.enum(['created', 'linked'])),
   relatelHash: z.optional(z.string()),
+  lastWrittenTo: z.optional(z.enum(['relatel', 'ghl'])),
   lastOccurredAt: z.optional(z.string()),
   pendingCreateSince: z.optional(z.string()),
   deleted: z.optional(z.boolean()),

@@ -24,6 +24,11 @@ export interface GhlContactLink {
   relatelId?: string;
   origin?: 'created' | 'linked';
   relatelHash?: string;
+  /**
+   * Which side the sync last wrote `relatelHash`'s values to: `relatel` (the writer, from GHL's
+   * contact: GHL holds them) or `ghl` (the contacts consumer, whose own state says what GHL holds).
+   */
+  lastWrittenTo?: 'relatel' | 'ghl';
   /** ISO time of the newest change applied to the pair, from either side. */
   lastOccurredAt?: string;
   /** ISO time the writer was about to create the Relatel contact: a retry that finds one by number made it. */

@@ -5,7 +5,8 @@
  */
 import type { RelatelContact } from '../events/schemas.js';
 import { relatelContactHash } from '../mapping/relatel-contact.js';
-import { noOp, type EventFacts, type SyncPlan } from '../sync/plan.js';
+import { parseTwoPartHash } from '../sync/body-hash.js';
+import type { EventFacts, SyncPlan } from '../sync/plan.js';
 import type { RecordSyncState } from '../sync/state.js';
 import { isOlderThanLink, latestOf, type GhlContactLinkStore } from './links.js';
 
@@ -15,19 +16,23 @@ export function relatelSideHash(contact: Pick<RelatelContact, 'name' | 'first_na
   return relatelContactHash({ name, number: contact.number, email: contact.email });
 }
 
+/** The event's name, number and e-mail are what GHL holds: no PUT for them. */
+export const FIELDS_IN_GHL = 'fields-in-ghl';
+
 /**
- * The plan for a Relatel contact event that the link settles, undefined when it does not:
- * older than a change applied from GHL (stale: newest wins across both systems); a delete of a
- * contact the GHL -> Relatel flow created (GHL is its source: the GHL contact stays, and comes
- * back to Relatel on its next change); or values with the link's fingerprint (the sync's own
- * write to Relatel coming back: no GHL call).
+ * What the link says of a Relatel contact event: a plan that settles it (older than a change
+ * applied from GHL: stale, newest wins across both systems; a delete of a contact the GHL ->
+ * Relatel flow created: GHL is its source, the GHL contact stays), `FIELDS_IN_GHL` when its
+ * name, number and e-mail have the link's fingerprint (GHL holds them already: the sync's own
+ * write to Relatel coming back, or a contact synced before; its company and tags, which the
+ * fingerprint does not cover, are still planned), or undefined.
  */
 export async function relatelSideVerdict(
   facts: EventFacts,
   state: RecordSyncState | undefined,
   contact: RelatelContact | undefined,
   links: GhlContactLinkStore | undefined,
-): Promise<SyncPlan | undefined> {
+): Promise<SyncPlan | typeof FIELDS_IN_GHL | undefined> {
   if (links === undefined || state?.ghlId === undefined || state.deleted) return undefined;
   const link = await links.get(state.ghlId);
   if (link?.relatelId !== state.relatelId) return undefined;
@@ -35,7 +40,10 @@ export async function relatelSideVerdict(
   if (facts.isDelete) {
     return link.origin === 'created' ? { kind: 'skip', reason: 'nothing-to-delete', next: { deleted: true, lastOccurredAt: facts.occurredAt } } : undefined;
   }
-  if (contact !== undefined && link.relatelHash === relatelSideHash(contact)) return noOp(facts);
+  // Only values the writer took from GHL are known to be in GHL; after the contacts consumer's own
+  // write, or a write of its that failed in doubt (its fields part unknown), its state decides.
+  const fieldsInDoubt = state.bodyHash !== undefined && parseTwoPartHash(state.bodyHash).fields === undefined;
+  if (contact !== undefined && link.lastWrittenTo === 'relatel' && !fieldsInDoubt && link.relatelHash === relatelSideHash(contact)) return FIELDS_IN_GHL;
   return undefined;
 }
 
@@ -56,7 +64,7 @@ export async function noteRelatelContactInGhl(
   if (link?.deleted || (link?.relatelId === relatelId && link.relatelHash === relatelHash)) return;
   const origin = link?.relatelId === relatelId ? (link.origin ?? 'linked') : 'linked';
   await links.save(
-    { ...(link ?? { ghlId, version: 0 }), relatelId, origin, relatelHash, lastOccurredAt: latestOf(link?.lastOccurredAt, occurredAt) },
+    { ...(link ?? { ghlId, version: 0 }), relatelId, origin, relatelHash, lastWrittenTo: 'ghl', lastOccurredAt: latestOf(link?.lastOccurredAt, occurredAt) },
     link?.version ?? 0,
   );
 }

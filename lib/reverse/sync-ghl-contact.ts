@@ -105,7 +105,7 @@ async function applyRelatelPlan(event: GhlContactEvent, link: GhlContactLink | u
     case 'update': {
       const answer = await deps.relatel.updateContact(plan.relatelId, plan.values);
       if (answer.outcome === 'updated') {
-        await deps.links.save({ ...base, relatelHash: plan.hash, lastOccurredAt: at }, base.version);
+        await deps.links.save({ ...base, relatelHash: plan.hash, lastWrittenTo: 'relatel', lastOccurredAt: at }, base.version);
         return { outcome: { status: 'synced', action: 'updated' }, relatelId: plan.relatelId, relatelCalls: 1 };
       }
       // Deleted in Relatel. One this flow created comes back (GHL is its source); a linked one
@@ -138,7 +138,7 @@ async function createOrLink(event: GhlContactEvent, base: GhlContactLink, values
     // Found after an announced create: the lost answer's contact, which this flow made.
     const origin = base.pendingCreateSince !== undefined ? 'created' : 'linked';
     const { pendingCreateSince: _pending, ...rest } = base;
-    await deps.links.save({ ...rest, relatelId, origin, relatelHash: hash, lastOccurredAt: at }, base.version);
+    await deps.links.save({ ...rest, relatelId, origin, relatelHash: hash, lastWrittenTo: 'relatel', lastOccurredAt: at }, base.version);
     await noteTwinInContactsState(relatelId, event.contact.ghlId, deps);
     return { outcome: { status: 'synced', action: origin === 'created' ? 'created' : 'linked' }, relatelId, relatelCalls: calls };
   }
@@ -147,7 +147,7 @@ async function createOrLink(event: GhlContactEvent, base: GhlContactLink, values
   const created = await deps.relatel.createContact(values);
   const relatelId = String(created.id);
   const { pendingCreateSince: _pending, ...rest } = announced;
-  await deps.links.save({ ...rest, relatelId, origin: 'created', relatelHash: hash, lastOccurredAt: at }, announced.version);
+  await deps.links.save({ ...rest, relatelId, origin: 'created', relatelHash: hash, lastWrittenTo: 'relatel', lastOccurredAt: at }, announced.version);
   await noteTwinInContactsState(relatelId, event.contact.ghlId, deps);
   return { outcome: { status: 'synced', action: 'created' }, relatelId, relatelCalls: 2 };
 }

@@ -22,7 +22,7 @@ import { isMatchable } from '../created-contact.js';
 import { readRecordState, settleAbandonedContactCreate } from '../settle-create.js';
 import type { RecordSyncState } from '../state.js';
 import { LOCATION_SET_BY_CLIENT, withoutLocation } from '../target-body.js';
-import { noteRelatelContactInGhl, relatelSideVerdict } from '../../reverse/relatel-side.js';
+import { FIELDS_IN_GHL, noteRelatelContactInGhl, relatelSideVerdict } from '../../reverse/relatel-side.js';
 
 export interface DesiredContact {
   /** Upsert body without tags: upsert's `tags` would replace the tags of a linked GHL contact. */
@@ -62,8 +62,16 @@ export function expectedContactBodyHash(contact: RelatelContact, mapping: Mappin
   return contactBodyHash(fieldsHash, companyHash);
 }
 
-/** The plan of a contact event: pure. */
-export function planContactSync(event: EventFacts, state: RecordSyncState | undefined, desired: DesiredContact | undefined): SyncPlan {
+/**
+ * The plan of a contact event: pure. `fieldsInGhl`: GHL holds the PUT's fields already (the GHL ->
+ * Relatel flow's write coming back, lib/reverse/relatel-side.ts), so only company and tags may need writing.
+ */
+export function planContactSync(
+  event: EventFacts,
+  state: RecordSyncState | undefined,
+  desired: DesiredContact | undefined,
+  options: { fieldsInGhl?: boolean } = {},
+): SyncPlan {
   const guarded = planGuards(event, state, (contactId) => ({ op: 'contact.delete', contactId }));
   if (guarded) return guarded;
   if (desired === undefined) return noOp(event);
@@ -88,7 +96,7 @@ export function planContactSync(event: EventFacts, state: RecordSyncState | unde
   const contactId = state.ghlId;
   const last = parseTwoPartHash(state.bodyHash);
   const operations: GhlOperation[] = [];
-  if (desired.fieldsHash !== last.fields) operations.push({ op: 'contact.update', contactId, body: desired.updateBody });
+  if (desired.fieldsHash !== last.fields && !options.fieldsInGhl) operations.push({ op: 'contact.update', contactId, body: desired.updateBody });
   // After the PUT, so upsert finds the contact by its current e-mail or phone and sets the company.
   if (companyChanges(desired, state)) {
     if (desired.matchable) operations.push({ op: 'contact.upsert', body: desired.upsertBody, contactId });
@@ -144,11 +152,12 @@ async function syncContact({ payload }: { payload: RelatelContact }, facts: Even
   }
   const contact = facts.isDelete ? undefined : await hydrateContact(payload, deps);
   if (contact !== undefined) state = await settleAbandonedContactCreate(state, createBodyOf(contact, [], deps), deps);
-  // The GHL -> Relatel flow's write coming back, or older than it: no GHL call (lib/reverse/relatel-side.ts).
-  const settled = await relatelSideVerdict(facts, state, contact, deps.ghlContactLinks);
-  if (settled !== undefined) return [await applyPlan('contacts', relatelId, state, settled, deps)];
+  // Older than the GHL -> Relatel flow's last change: skipped; its own write coming back: no PUT
+  // of what GHL holds (lib/reverse/relatel-side.ts).
+  const verdict = await relatelSideVerdict(facts, state, contact, deps.ghlContactLinks);
+  if (verdict !== undefined && verdict !== FIELDS_IN_GHL) return [await applyPlan('contacts', relatelId, state, verdict, deps)];
   const desired = contact === undefined ? undefined : desiredContact(contact, state, deps);
-  let plan = planContactSync(facts, state, desired);
+  let plan = planContactSync(facts, state, desired, { fieldsInGhl: verdict === FIELDS_IN_GHL });
   // The plan decides whether this event creates the contact; only then is the location's rule read.
   if (contact !== undefined && desired !== undefined && plan.kind === 'write' && plan.creates && (await mayCreateInOneCall(desired, state, deps))) {
     plan = planContactSync(facts, state, { ...desired, createBody: createBodyOf(contact, desired.tags ?? [], deps) });

@@ -32,6 +32,7 @@ import type { RelatelEventFixture } from '../../factories/relatel-events.js';
 import { sqsRecord } from '../../factories/sqs-records.js';
 import { fakeClock, type FakeClock } from '../../unit/ghl/fake-clock.js';
 import { testGhlConfig } from '../../factories/ghl-config.js';
+import { InMemoryGhlContactLinkStore } from '../../../lib/reverse/links.js';
 
 export const GHL_SECRET_ID = 'relatel-ghl-sync/ghl';
 export const CREATE_LEASE_MS = 600_000;
@@ -143,6 +144,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
   });
 
   let state = new InMemorySyncStateStore();
+  let ghlContactLinks = new InMemoryGhlContactLinkStore();
   let consumers = new Map<Entity, (event: SQSEvent) => Promise<SQSBatchResponse>>();
   let waiters = new InMemoryContactWaiters();
   const visibility: VisibilityChanger = {
@@ -178,6 +180,8 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
             now: () => new Date(clock.now()),
             createLeaseMs: CREATE_LEASE_MS,
             onMappingIssues: observed.onMappingIssues,
+            // As in production, where the contacts consumer always keeps the GHL -> Relatel links.
+            ghlContactLinks,
             ...(entity === 'contacts' && { duplicateContacts: duplicateContactsLookup(client, { now: clock.now, ...observed.duplicateContactsHooks }) }),
           },
         }),
@@ -263,6 +267,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
     reset() {
       ghl.reset();
       state = new InMemorySyncStateStore();
+      ghlContactLinks = new InMemoryGhlContactLinkStore();
       waiters = new InMemoryContactWaiters();
       consumers = new Map();
       woken.length = 0;

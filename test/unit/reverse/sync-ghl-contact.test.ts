@@ -209,13 +209,20 @@ describe('planRelatelWrite (pure)', () => {
 
 describe('relatelSideVerdict: the Relatel -> GHL direction asks the link', () => {
   const facts = (occurredAt = '2026-12-02T17:10:00.000Z', isDelete = false) => ({ occurredAt, isDelete });
-  const state = { entity: 'contacts' as const, relatelId: '1000', ghlId: 'ghl-1', version: 1 };
+  const state = { entity: 'contacts' as const, relatelId: '1000', ghlId: 'ghl-1', bodyHash: 'fields:company', version: 1 };
 
-  it("recognises Relatel's webhook for the writer's own write: no GHL call", async () => {
+  it("recognises Relatel's webhook for the writer's own write: GHL holds its name, number and e-mail", async () => {
     const { links, deps } = setup();
     await syncGhlContactEvent(ghlEvent('created'), deps);
-    const plan = await relatelSideVerdict(facts(), state, { id: 1000, name: 'Mette Hansen', number: '+45 71 99 99 99', email: 'Mette@Example.dk' }, links);
-    expect(plan).toEqual({ kind: 'skip', reason: 'no-op', next: { lastOccurredAt: '2026-12-02T17:10:00.000Z' } });
+    const verdict = await relatelSideVerdict(facts(), state, { id: 1000, name: 'Mette Hansen', number: '+45 71 99 99 99', email: 'Mette@Example.dk' }, links);
+    expect(verdict).toBe('fields-in-ghl');
+  });
+
+  it("does not take GHL's values as known after the contacts consumer's own write to GHL failed in doubt", async () => {
+    const { links, deps } = setup();
+    await syncGhlContactEvent(ghlEvent('created'), deps);
+    const inDoubt = { ...state, bodyHash: ':company' };
+    expect(await relatelSideVerdict(facts(), inDoubt, { id: 1000, name: 'Mette Hansen', number: '+45 71 99 99 99', email: 'Mette@Example.dk' }, links)).toBeUndefined();
   });
 
   it('lets a real Relatel change through, and refuses one older than the GHL change applied', async () => {
