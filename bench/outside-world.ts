@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { localSqsClient, startLocalAws, type LocalAws, type LocalAwsEndpoints } from '../local/aws/local-aws.js';
 import type { QueueSettings } from '../local/aws/resources.js';
-import { startGhlSimulator, type GhlSimulator, type RateLimitSettings } from '../local/ghl-simulator/index.js';
+import { startGhlSimulator, type FaultSettings, type GhlSimulator, type RateLimitSettings } from '../local/ghl-simulator/index.js';
 import { sendSignedEvent } from '../local/send.js';
 import type { RelatelEventFixture } from '../test/factories/relatel-events.js';
 import { entityOfFixture } from '../test/factories/relatel-events.js';
@@ -76,6 +76,10 @@ export interface OutsideWorldCommands {
   'set-rate-limit': { params: { name: string; rateLimit: Partial<RateLimitSettings> }; result: RateLimitSettings };
   /** Sends the throughput workload of `runId` (bench/workload.ts), `parallel` at a time; answers once all were sent. */
   'send-workload': { params: { runId: string; url: string; secret: string; parallel: number }; result: { sent: number; sendMs: number } };
+  /** Sends these deliveries, `parallel` at a time (late redeliveries straight onto SQS); answers once all were sent. */
+  'send-deliveries': { params: { deliveries: Delivery[]; url: string; secret: string; parallel: number }; result: { sent: number; sendMs: number } };
+  /** Changes a simulator's faults (e.g. every request answered 503: an outage). */
+  'set-faults': { params: { name: string; faults: Partial<FaultSettings> }; result: FaultSettings };
   /** Sends these events one after another, `paceMs` apart. */
   'send-paced': { params: { events: RelatelEventFixture[]; url: string; secret: string; paceMs: number }; result: { sent: number; sendMs: number } };
   usage: { params: Record<string, never>; result: ProcessUsage };
@@ -215,6 +219,20 @@ async function serve(): Promise<void> {
     if (status !== 202) throw new Error(`webhook answered ${status} for ${event.event_type}`);
   };
 
+  const sendDeliveries = async (deliveries: readonly Delivery[], url: string, secret: string, parallel: number) => {
+    const started = performance.now();
+    let next = 0;
+    const worker = async () => {
+      for (let index = next++; index < deliveries.length; index = next++) {
+        const { event, kind } = deliveries[index] as Delivery;
+        if (kind === 'late-redelivery') await redeliverLate(event);
+        else await post(url, secret, event);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    return { sent: deliveries.length, sendMs: performance.now() - started };
+  };
+
   const handlers: { [K in CommandName]: (params: OutsideWorldCommands[K]['params']) => Promise<OutsideWorldCommands[K]['result']> } = {
     async start({ queues, simulator }) {
       if (aws !== undefined) throw new Error('already started');
@@ -234,19 +252,10 @@ async function serve(): Promise<void> {
     async 'set-rate-limit'({ name, rateLimit }) {
       return simulatorNamed(name).setRateLimit(rateLimit);
     },
-    async 'send-workload'({ runId, url, secret, parallel }) {
-      const { deliveries } = buildThroughputWorkload({ runId });
-      const started = performance.now();
-      let next = 0;
-      const worker = async () => {
-        for (let index = next++; index < deliveries.length; index = next++) {
-          const { event, kind } = deliveries[index] as Delivery;
-          if (kind === 'late-redelivery') await redeliverLate(event);
-          else await post(url, secret, event);
-        }
-      };
-      await Promise.all(Array.from({ length: parallel }, worker));
-      return { sent: deliveries.length, sendMs: performance.now() - started };
+    'send-workload': ({ runId, url, secret, parallel }) => sendDeliveries(buildThroughputWorkload({ runId }).deliveries, url, secret, parallel),
+    'send-deliveries': ({ deliveries, url, secret, parallel }) => sendDeliveries(deliveries, url, secret, parallel),
+    async 'set-faults'({ name, faults }) {
+      return simulatorNamed(name).setFaults(faults);
     },
     async 'send-paced'({ events, url, secret, paceMs }) {
       const started = performance.now();

@@ -13,22 +13,27 @@
  *   5    end-to-end latency with no rate pressure: 202 -> GHL write acknowledged
  *   6    the naive baseline (bench/naive-consumer.ts) on the same workload and the same limit
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { PARKED_ATTRIBUTES } from '../lib/message-size.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_MAX_RECEIVE_COUNT, ENTITIES, type Entity } from '../lib/entities.js';
 import { DEFAULT_RATE_BUDGET } from '../lib/rate-budget.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { SQS_RETRY_POLICY } from '../lib/sync/consumer.js';
-import { localSqsClient } from '../local/aws/local-aws.js';
-import { loadLocalSettings } from '../local/config.js';
-import type { GhlSimulatorSnapshot, SimRequestRecord } from '../local/ghl-simulator/index.js';
-import { startLocalStack, type ProcessedEvent } from '../local/stack.js';
+import type { SimRequestRecord } from '../local/ghl-simulator/index.js';
+import type { ProcessedEvent } from '../local/stack.js';
 import type { RelatelEventFixture } from '../test/factories/relatel-events.js';
+import {
+  BENCH_WEBHOOK_SECRET,
+  readParked,
+  readSimulator,
+  requestsPerBucket,
+  SENDER_PARALLELISM,
+  startBenchStack,
+  utilisationOf,
+  waitUntilDrained,
+  type QueueUrls,
+} from './bench-stack.js';
 import { runNaiveConsumer } from './naive-consumer.js';
-import { processUsage, startOutsideWorld, type OutsideWorld, type ProcessUsage, type SimulatorInfo, type SimulatorSettings } from './outside-world.js';
+import { processUsage, type OutsideWorld, type ProcessUsage, type SimulatorSettings } from './outside-world.js';
 import { quantile, round } from './stats.js';
 import { buildThroughputWorkload, differencesFromExpected, type Delivery } from './workload.js';
 
@@ -57,9 +62,6 @@ export const BENCH_RETRY_POLICY: RetryPolicy = {
  */
 const BENCH_QUEUES = { visibilityTimeoutSeconds: 60 / TIME_COMPRESSION, maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT } as const;
 const BENCH_SIMULATOR = { rateLimit: { ...SIMULATED_LIMIT }, requestLogLimit: 100_000 };
-const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret';
-/** Deliveries Relatel has in flight at once. */
-const SENDER_PARALLELISM = 8;
 
 export interface ThroughputFigures {
   readonly label: string;
@@ -108,35 +110,20 @@ export interface StackBenchResult {
 }
 
 function figuresOf(label: string, deliveries: readonly Delivery[], dataChanging: number, requests: readonly SimRequestRecord[], drainMs: number, differences: readonly string[]): ThroughputFigures {
-  const ghl = requests.filter((request) => request.operation !== 'unknown');
-  const accepted = ghl.filter((request) => request.status !== 429);
-  const times = ghl.map((request) => Date.parse(request.at));
-  const spanSeconds = Math.max(1, (Math.max(...times) - Math.min(...times)) / 1000);
-  const limitPerSecond = (SIMULATED_LIMIT.maxPerInterval * 1000) / SIMULATED_LIMIT.intervalMs;
+  const { accepted, rateLimited, utilisation } = utilisationOf(requests, SIMULATED_LIMIT);
   return {
     label,
     events: deliveries.length,
     dataChanging,
     drainMs: Math.round(drainMs),
-    ghlRequests: ghl.length,
-    accepted: accepted.length,
-    rateLimited: ghl.length - accepted.length,
-    utilisation: round(accepted.length / spanSeconds / limitPerSecond, 3),
-    callsPerChange: round(accepted.length / dataChanging, 3),
+    ghlRequests: accepted + rateLimited,
+    accepted,
+    rateLimited,
+    utilisation: round(utilisation, 3),
+    callsPerChange: round(accepted / dataChanging, 3),
     lost: differences.length,
     differences: differences.slice(0, 10),
   };
-}
-
-/** The simulator's records and request log, read over its admin endpoints (local/ghl-simulator/admin.ts). */
-async function readSimulator(simulator: SimulatorInfo): Promise<{ snapshot: GhlSimulatorSnapshot; requests: SimRequestRecord[] }> {
-  const get = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${simulator.url}${path}`, { signal: AbortSignal.timeout(30_000) });
-    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
-    return (await response.json()) as T;
-  };
-  const [snapshot, { requests }] = await Promise.all([get<GhlSimulatorSnapshot>('/__sim/state'), get<{ requests: SimRequestRecord[] }>('/__sim/requests')]);
-  return { snapshot, requests };
 }
 
 function processFigures(label: string, runs: string, before: ProcessUsage, after: ProcessUsage, spanMs: number, peakRssMiB: number): ProcessFigures {
@@ -172,52 +159,28 @@ export async function runStackBench(
   const budget = { requests: options.budget ?? DEFAULT_RATE_BUDGET.requests, intervalMs: SIMULATED_LIMIT.intervalMs };
   const location = BENCH_LOCATIONS[options.location ?? 'forbids-duplicates'];
   const concurrency = options.concurrency ?? 1;
-  // EMF lines would flood the output, as in the e2e tests.
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const stateDir = mkdtempSync(join(tmpdir(), 'relatel-ghl-bench-'));
-  const world = startOutsideWorld();
-  // A signal ends this process without running the finally blocks below: take the child along.
-  const onSignal = (signal: NodeJS.Signals) => {
-    world.kill();
-    rmSync(stateDir, { recursive: true, force: true });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const processed: ProcessedEvent[] = [];
+  const bench = await startBenchStack({
+    queues: BENCH_QUEUES,
+    simulator: { ...BENCH_SIMULATOR, ...location },
+    concurrency,
+    retryPolicy: BENCH_RETRY_POLICY,
+    handlerEnv: {
+      GHL_RATE_LIMIT_REQUESTS: String(budget.requests),
+      GHL_RATE_LIMIT_INTERVAL_MS: String(budget.intervalMs),
+      GHL_REQUEST_TIMEOUT_MS: '2000',
+      // A claim left by a crashed consumer lapses soon after its records come back, as in the e2e tests.
+      CREATE_LEASE_MS: String((BENCH_QUEUES.visibilityTimeoutSeconds + 1) * 1000),
+    },
+    onEvent: (event) => processed.push(event),
+  });
+  const { world, stack, sqs } = bench;
+  const outside = { aws: bench.aws, ghl: bench.ghl };
   try {
-    const outside = await world.call('start', { queues: BENCH_QUEUES, simulator: { ...BENCH_SIMULATOR, ...location } }, 60_000);
     const placement = [
       `main process (pid ${process.pid}): our Lambdas only: the webhook behind the local HTTP API and the ${ENTITIES.length} consumers with their pollers (${concurrency} concurrent batches each); the bench's own bookkeeping (queue depths every 250 ms, the figures after each run); in run 6 the naive consumer instead of ours`,
       `outside-world process (pid ${world.pid}): SQS (fauxqs), DynamoDB (dynalite), the GHL simulator of runs 3-5 and, fresh, the one of run 6, and Relatel's sender (${SENDER_PARALLELISM} deliveries in flight; late redeliveries straight onto SQS)`,
     ];
-    const settings = loadLocalSettings({
-      PORT: '0',
-      GHL_BASE_URL: outside.ghl.url,
-      GHL_TOKEN: outside.ghl.token,
-      GHL_LOCATION_ID: outside.ghl.locationId,
-      GHL_CALENDAR_ID: outside.ghl.calendarId,
-      RELATEL_SIMULATOR_PORT: '0',
-      RELATEL_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
-    });
-    const processed: ProcessedEvent[] = [];
-    const stack = await startLocalStack({
-      settings,
-      aws: outside.aws,
-      stateDir,
-      logLevel: (process.env.BENCH_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR',
-      queues: BENCH_QUEUES,
-      pollers: { waitTimeSeconds: 1, batchSize: 10, concurrency },
-      retryPolicy: BENCH_RETRY_POLICY,
-      handlerEnv: {
-        GHL_RATE_LIMIT_REQUESTS: String(budget.requests),
-        GHL_RATE_LIMIT_INTERVAL_MS: String(budget.intervalMs),
-        GHL_REQUEST_TIMEOUT_MS: '2000',
-        // A claim left by a crashed consumer lapses soon after its records come back, as in the e2e tests.
-        CREATE_LEASE_MS: String((BENCH_QUEUES.visibilityTimeoutSeconds + 1) * 1000),
-      },
-      onEvent: (event) => processed.push(event),
-    });
-    const sqs = localSqsClient(outside.aws.sqs.endpoint);
     let run3: Omit<StackBenchResult, 'naive' | 'budget' | 'placement' | 'latency'>;
     let latency: StackBenchResult['latency'];
     try {
@@ -247,7 +210,7 @@ export async function runStackBench(
         if (event.result === 'synced') nonSkippedNoOps++;
       }
       const parked = await readParked(sqs, outside.aws.queues);
-      const perSecond = { all: requestsPerSecond(requests), contacts: requestsPerSecond(requests.filter((r) => /^(contacts|tags)\./.test(r.operation))) };
+      const perSecond = { all: requestsPerBucket(requests), contacts: requestsPerBucket(requests.filter((r) => /^(contacts|tags)\./.test(r.operation))) };
       run3 = { ours, skipResults, nonSkippedNoOps, processes, parked, sendMs: Math.round(sendMs), perSecond };
 
       options.progress?.(`ours: ${JSON.stringify(ours)} ${JSON.stringify(snapshot.counters.byOperation)}`);
@@ -262,8 +225,7 @@ export async function runStackBench(
       latency = await measureLatency(world, stack.webhookUrl, sqs, outside.aws.queues, processed);
       options.progress?.(`latency: ${JSON.stringify(latency)}`);
     } finally {
-      sqs.destroy();
-      await stack.stop();
+      await bench.stopLambdas();
     }
 
     if (options.skipNaive) return { ...run3, naive: run3.ours, latency, budget, placement };
@@ -282,66 +244,8 @@ export async function runStackBench(
     );
     return { ...run3, naive, latency, budget, placement };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await world.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await bench.stop();
   }
-}
-
-type QueueUrls = Readonly<Record<Entity, { readonly queueUrl: string; readonly deadLetterQueueUrl: string }>>;
-
-/**
- * Resolves once every queue is empty with nothing in flight, on two reads in a row. Reads queue
- * depths only (the e2e harness's status also scans the sync table): the bench must not load the
- * process it measures.
- */
-async function waitUntilDrained(sqs: SQSClient, queues: QueueUrls, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
-  let quietReads = 0;
-  for (;;) {
-    const depths = await Promise.all(
-      ENTITIES.map(async (entity) => {
-        const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues[entity].queueUrl, AttributeNames: [...names] }));
-        return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
-      }),
-    );
-    quietReads = depths.some((depth) => depth > 0) ? 0 : quietReads + 1;
-    if (quietReads >= 2) return;
-    if (Date.now() > deadline) throw new Error(`stack did not drain within ${timeoutMs} ms: ${ENTITIES.map((entity, i) => `${entity} ${depths[i]}`).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/**
- * Every record in the dead-letter queues, counted by the reason the consumer parked it with
- * ('none' for one SQS moved itself). Reads by deleting: a FIFO queue holds back a group's later
- * messages while an earlier one is in flight, so reading without deleting would miss them.
- */
-async function readParked(sqs: SQSClient, queues: QueueUrls): Promise<{ entity: Entity; reason: string; count: number }[]> {
-  const parked: { entity: Entity; reason: string; count: number }[] = [];
-  for (const entity of ENTITIES) {
-    const counts = new Map<string, number>();
-    for (let receives = 0; receives < 1_000; receives++) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queues[entity].deadLetterQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 60, WaitTimeSeconds: 0 }),
-      );
-      if (Messages.length === 0) break;
-      for (const message of Messages) {
-        const reason = message.MessageAttributes?.[PARKED_ATTRIBUTES.reason.name]?.StringValue ?? 'none';
-        counts.set(reason, (counts.get(reason) ?? 0) + 1);
-      }
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queues[entity].deadLetterQueueUrl,
-          Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
-        }),
-      );
-    }
-    for (const [reason, count] of counts) parked.push({ entity, reason, count });
-  }
-  return parked;
 }
 
 /** 200 data-changing events, 20 per second: new contacts and real updates of existing ones. */
@@ -363,17 +267,4 @@ async function measureLatency(world: OutsideWorld, webhookUrl: string, sqs: SQSC
   await waitUntilDrained(sqs, queues, 60_000);
   const latencies = processed.slice(from).filter((event) => ids.has(event.deliveryId) && event.result === 'synced').map((event) => event.latencyMs);
   return { events: latencies.length, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: Math.max(...latencies) };
-}
-
-/** Accepted GHL requests in each second of the run, for seeing where a run was not at the limit. */
-export function requestsPerSecond(requests: readonly SimRequestRecord[]): number[] {
-  const accepted = requests.filter((request) => request.operation !== 'unknown' && request.status !== 429).map((request) => Date.parse(request.at));
-  if (accepted.length === 0) return [];
-  const first = Math.min(...accepted);
-  const counts: number[] = [];
-  for (const at of accepted) {
-    const second = Math.floor((at - first) / 1000);
-    counts[second] = (counts[second] ?? 0) + 1;
-  }
-  return Array.from(counts, (count) => count ?? 0);
 }
