@@ -43,8 +43,9 @@ const TIME_COMPRESSION = 10;
 
 /**
  * SQS redelivery backoff as in production (lib/sync/consumer.ts SQS_RETRY_POLICY: 2 s doubling
- * to 300 s, jittered; DEFAULT_MAX_RECEIVE_COUNT receives), with its delays scaled by the same
- * factor as the rate limit: 200 ms doubling to 30 s, 8 receives. A child whose contact is not in
+ * to 15 min, jittered; DEFAULT_MAX_RECEIVE_COUNT receives), with its delays scaled by the same
+ * factor as the rate limit: 200 ms doubling to 90 s. The production-timing runs (burst, outage)
+ * scale nothing: bench/production.ts. A child whose contact is not in
  * GHL yet waits these out; the e2e tests' short policy (500 ms to 2 s, 12 receives) parked such
  * children while the contacts queue was still busy. The consumer rounds each delay up to whole
  * seconds (SQS visibility), so the first retries wait 1 s whatever the policy says.
