@@ -113,8 +113,9 @@ export function buildConsumer(
         // Only the contacts consumer creates contacts from Relatel's (callers are matched by phone through upsert).
         ...(config.ENTITY === 'contacts' && {
           duplicateContacts: duplicateContactsLookup(ghl, observed.duplicateContactsHooks),
-          // The GHL -> Relatel flow's links: Relatel's echo of its writes costs no GHL call.
-          ghlContactLinks: new DynamoGhlContactLinkStore(dynamo, table),
+          // The GHL -> Relatel flow's links, where it is deployed: Relatel's echo of its writes
+          // costs no GHL call. Elsewhere no link exists, so no contact event pays the read.
+          ...(config.GHL_CONTACT_LINKS === 'on' && { ghlContactLinks: new DynamoGhlContactLinkStore(dynamo, table) }),
         }),
       },
     }),

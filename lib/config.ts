@@ -115,6 +115,8 @@ export const consumerConfigSchema = z.object({
   MAX_RECEIVE_COUNT: positiveInt(DEFAULT_MAX_RECEIVE_COUNT),
   /** How long a transiently failing record is retried before it is parked (lib/sync/retry-horizon.ts). */
   RETRY_HORIZON_MS: positiveInt(DEFAULT_RETRY_HORIZON_MS),
+  /** `on` where the GHL -> Relatel flow is deployed: the contacts consumer reads and writes its links. */
+  GHL_CONTACT_LINKS: z.optional(z.enum(['on'])),
   /** How long a create claim blocks other workers; must exceed the consumer's timeout. */
   CREATE_LEASE_MS: positiveInt(600_000),
   /** Relatel API token secret, for hydrating thin payloads; without it thin contact events are parked. */

@@ -203,6 +203,8 @@ export const CONSUMER_ENV = {
   mappingConfig: 'MAPPING_CONFIG',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   retryHorizonMs: 'RETRY_HORIZON_MS',
+  /** `on` where the GHL -> Relatel flow is deployed: the contacts consumer then keeps its links (no echo). */
+  ghlContactLinks: 'GHL_CONTACT_LINKS',
   createLeaseMs: 'CREATE_LEASE_MS',
   logLevel: 'LOG_LEVEL',
 } as const;

@@ -175,6 +175,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [CONSUMER_ENV.ghlSecretId]: LOCAL_SECRET_IDS.ghl,
       [CONSUMER_ENV.ghlBaseUrl]: ghl.baseUrl,
       [CONSUMER_ENV.maxReceiveCount]: String(maxReceiveCount),
+      // The local stack runs the GHL -> Relatel flow too.
+      [CONSUMER_ENV.ghlContactLinks]: 'on',
       ...(ghl.calendarId !== undefined && { [CONSUMER_ENV.ghlCalendarId]: ghl.calendarId }),
       ...(relatel && { [CONSUMER_ENV.relatelSecretId]: LOCAL_SECRET_IDS.relatel, [CONSUMER_ENV.relatelApiBaseUrl]: relatel.baseUrl }),
       ...ghlDoorEnv(ghlKeys, ghl.locationId),

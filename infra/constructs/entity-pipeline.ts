@@ -163,6 +163,8 @@ function consumerEnvironment(
     [CONSUMER_ENV.logLevel]: config.logLevel,
     // On its last allowed receive a consumer parks a failing record itself, with the reason.
     [CONSUMER_ENV.maxReceiveCount]: String(config.maxReceiveCount),
+    // The GHL -> Relatel flow is deployed only with a GHL location (infra/stack.ts).
+    ...(entity === 'contacts' && config.ghlLocationId !== undefined && { [CONSUMER_ENV.ghlContactLinks]: 'on' }),
     [CONSUMER_ENV.retryHorizonMs]: String(config.retryHorizonHours * 3_600_000),
     // A create claim must outlive any consumer run, or a slow creator and a taker-over could both create.
     [CONSUMER_ENV.createLeaseMs]: String(config.consumerTimeoutSeconds * 2 * 1000),

@@ -31,6 +31,21 @@ describe('GHL -> Relatel flow in the stack', () => {
     template.resourcePropertiesCountIs('AWS::SQS::Queue', { QueueName: 'relatel-ghl-sync-ghl-contacts.fifo' }, 0);
   });
 
+  it('has the contacts consumer keep the links only where the flow is deployed', () => {
+    const linksFlag = (stack: ReturnType<typeof synth>['stack']) =>
+      Object.fromEntries(
+        (['contacts', 'tasks', 'notes', 'appointments'] as const).map((entity) => {
+          const template = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+          const vars = Object.values(template)
+            .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.ENTITY === entity)
+            .map((r) => r.Properties.Environment!.Variables!.GHL_CONTACT_LINKS);
+          return [entity, vars];
+        }),
+      );
+    expect(linksFlag(withFlow.stack)).toEqual({ contacts: ['on'], tasks: [undefined], notes: [undefined], appointments: [undefined] });
+    expect(linksFlag(synth({}).stack)).toEqual({ contacts: [undefined], tasks: [undefined], notes: [undefined], appointments: [undefined] });
+  });
+
   it('adds POST /webhooks/ghl to the same HTTP API as Relatel\'s route', () => {
     const routes = withFlow.template.findResources('AWS::ApiGatewayV2::Route');
     const keys = Object.values(routes).map((route) => route.Properties.RouteKey as string).sort();
