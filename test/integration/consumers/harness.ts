@@ -180,7 +180,7 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
             now: () => new Date(clock.now()),
             createLeaseMs: CREATE_LEASE_MS,
             onMappingIssues: observed.onMappingIssues,
-            // As in production, where the contacts consumer always keeps the GHL -> Relatel links.
+            // As where the GHL -> Relatel flow is deployed (GHL_CONTACT_LINKS=on): the contacts consumer keeps its links.
             ghlContactLinks,
             ...(entity === 'contacts' && { duplicateContacts: duplicateContactsLookup(client, { now: clock.now, ...observed.duplicateContactsHooks }) }),
           },
