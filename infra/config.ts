@@ -143,7 +143,7 @@ export const infraConfigSchema = z.object({
    * deployed only when the GHL location is set: it writes into Relatel's phonebook, so it is opted into.
    */
   ghlLocationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a GHL location id').optional(),
-  /** PEM Ed25519 public key(s) GHL signs app webhooks with (x-ghl-signature); see docs/WEBHOOKS.md. */
+  /** PEM Ed25519 public key(s) GHL signs app webhooks with (x-ghl-signature); absent: GHL's published key; `none`: refused. */
   ghlWebhookEd25519PublicKeys: z.string().min(1).optional(),
   /** PEM RSA public key(s) for legacy x-wh-signature; absent: GHL's published key; `none`: refused. */
   ghlWebhookRsaPublicKeys: z.string().min(1).optional(),

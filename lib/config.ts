@@ -165,7 +165,7 @@ export const ghlWebhookConfigSchema = z.object({
   ...ghlContactsQueueUrl,
   /** The deployment's GHL location: webhooks of any other location are answered 202 and dropped. */
   GHL_LOCATION_ID: nonEmpty(),
-  /** Ed25519 public keys (x-ghl-signature); absent or `none`: no Ed25519 key (every such webhook refused). */
+  /** Ed25519 public keys (x-ghl-signature); absent: GHL's published key; `none`: Ed25519 signatures refused. */
   GHL_WEBHOOK_ED25519_PUBLIC_KEYS: z.optional(z.string()),
   /** RSA public keys (x-wh-signature); absent: GHL's published key; `none`: legacy signatures refused. */
   GHL_WEBHOOK_RSA_PUBLIC_KEYS: z.optional(z.string()),

@@ -1,14 +1,21 @@
 /**
- * GHL's published webhook public keys, the defaults of the GHL door's configuration.
+ * GHL's published webhook public keys, the defaults of the GHL door's configuration. GHL says a
+ * key may rotate (announced by e-mail), so each is only a default: a deployment can replace or
+ * add keys (several per scheme during a rotation) or refuse a scheme with `none`.
  *
- * - RSA (`x-wh-signature`): printed in GHL's docs (highlevel-api-docs,
- *   `docs/oauth/WebhookAuthentication.md`, and the marketplace "Webhook Integration Guide").
- *   GHL says it may rotate it (announced by e-mail), so it is only a default.
- * - Ed25519 (`x-ghl-signature`): published on GHL's marketplace docs site only, not in any
- *   source we could check, so there is NO default: a deployment must configure it. Third-party
- *   write-ups say `x-wh-signature` is retired from July 2026, after which only Ed25519
- *   signatures arrive; without that key every app webhook is refused (reason `no-key`).
+ * - Ed25519 (`x-ghl-signature`, the current scheme): from GHL's marketplace "Webhook Integration
+ *   Guide". That page was not readable from where this was written; the key is the one quoted,
+ *   identically and attributed to that guide, by many unrelated public GHL integrations, beside
+ *   the RSA key below (which we could check against GHL's own docs repository). Third-party
+ *   write-ups say `x-wh-signature` is retired from July 2026, after which only this one signs.
+ * - RSA (`x-wh-signature`, legacy): printed in GHL's docs (highlevel-api-docs,
+ *   `docs/oauth/WebhookAuthentication.md`, and the same marketplace guide).
  */
+export const GHL_WEBHOOK_ED25519_PUBLIC_KEY_PEM = `-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=
+-----END PUBLIC KEY-----
+`;
+
 export const GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM = `-----BEGIN PUBLIC KEY-----
 MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC
 Frm602qYV0MaAiNnX9O8KxMbiyRKWeL9JpCpVpt4XHIcBOK4u3cLSqJGOLaPuXw6

@@ -20,7 +20,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../config.js';
-import { DEFAULT_GHL_REPLAY_WINDOW_SECONDS, GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM } from './ghl-keys.js';
+import { DEFAULT_GHL_REPLAY_WINDOW_SECONDS, GHL_WEBHOOK_ED25519_PUBLIC_KEY_PEM, GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM } from './ghl-keys.js';
 
 export const GHL_ED25519_SIGNATURE_HEADER = 'x-ghl-signature';
 export const GHL_RSA_SIGNATURE_HEADER = 'x-wh-signature';
@@ -248,7 +248,7 @@ function sha256(text: string): Buffer {
 const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
 
 export interface GhlWebhookKeysSettings {
-  /** PEM text with one or more Ed25519 public keys; undefined or `none`: no Ed25519 key. */
+  /** PEM text with one or more Ed25519 public keys; undefined: GHL's published key; `none`: Ed25519 signatures refused. */
   ed25519?: string | undefined;
   /** PEM text with one or more RSA public keys; undefined: GHL's published key; `none`: legacy signatures refused. */
   rsa?: string | undefined;
@@ -264,7 +264,7 @@ export interface GhlWebhookKeysSettings {
 export function loadGhlWebhookKeys(settings: GhlWebhookKeysSettings): GhlWebhookKeys {
   const names = settings.names ?? { ed25519: 'GHL_WEBHOOK_ED25519_PUBLIC_KEYS', rsa: 'GHL_WEBHOOK_RSA_PUBLIC_KEYS' };
   return {
-    ed25519: parsePublicKeys(settings.ed25519, 'ed25519', names.ed25519),
+    ed25519: parsePublicKeys(settings.ed25519 ?? GHL_WEBHOOK_ED25519_PUBLIC_KEY_PEM, 'ed25519', names.ed25519),
     rsa: parsePublicKeys(settings.rsa ?? GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM, 'rsa', names.rsa),
   };
 }

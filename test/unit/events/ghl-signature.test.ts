@@ -3,7 +3,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../lib/config.js';
-import { GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM } from '../../../lib/events/ghl-keys.js';
+import { GHL_WEBHOOK_ED25519_PUBLIC_KEY_PEM, GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM } from '../../../lib/events/ghl-keys.js';
 import {
   checkGhlReplayWindow,
   loadGhlWebhookKeys,
@@ -264,17 +264,30 @@ describe('workflow secret', () => {
 });
 
 describe('loadGhlWebhookKeys', () => {
-  it('defaults the RSA key to GHL\'s published one and has no Ed25519 key', () => {
+  it('defaults both keys to GHL\'s published ones', () => {
     const keys = loadGhlWebhookKeys({});
-    expect(keys.ed25519).toEqual([]);
+    expect(keys.ed25519).toHaveLength(1);
+    expect(keys.ed25519[0]!.asymmetricKeyType).toBe('ed25519');
+    expect(keys.ed25519[0]!.export({ type: 'spki', format: 'der' }).toString('base64')).toBe('MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=');
     expect(keys.rsa).toHaveLength(1);
     expect(keys.rsa[0]!.asymmetricKeyType).toBe('rsa');
     expect(keys.rsa[0]!.asymmetricKeyDetails?.modulusLength).toBe(4096);
   });
 
-  it('the published RSA key is the one in GHL\'s docs', () => {
+  it('a configured key replaces the published one, and `none` refuses the scheme', () => {
+    const keys = loadGhlWebhookKeys({ ed25519: pem(ed.publicKey), rsa: 'none' });
+    expect(keys.ed25519).toHaveLength(1);
+    expect(keys.ed25519[0]!.equals(ed.publicKey)).toBe(true);
+    expect(keys.rsa).toEqual([]);
+    expect(loadGhlWebhookKeys({ ed25519: 'none' }).ed25519).toEqual([]);
+    // A webhook signed by a key GHL did not publish is refused under the defaults.
+    expect(verifyGhlSignature({ ed25519Signature: edSign(BODY), rsaSignature: undefined, rawBody: BODY, keys: loadGhlWebhookKeys({}) })).toEqual({ valid: false, reason: 'mismatch' });
+  });
+
+  it('the published keys are the ones in GHL\'s docs', () => {
     expect(GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM).toContain('MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC');
     expect(GHL_WEBHOOK_RSA_PUBLIC_KEY_PEM).toContain('T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==');
+    expect(GHL_WEBHOOK_ED25519_PUBLIC_KEY_PEM).toContain('MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=');
   });
 
   it('reads several keys per setting, with literal \\n as environment variables carry them', () => {
