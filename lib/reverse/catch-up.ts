@@ -21,8 +21,9 @@
  * (5 min) or by the writer's delivery dedup (7 days), and the event's time is GHL's `dateUpdated`,
  * so a newer webhook of the same contact wins (newest-wins, links.ts).
  *
- * What it cannot see: contacts deleted in GHL (search does not return them). Logs and progress
- * carry counts and ids only.
+ * What it cannot see: contacts deleted in GHL (search does not return them). For those, the
+ * caller may collect the ids a run read (`seenIds`) and, after a complete `all` run, hand them to
+ * the deletion sweep (deletion-sweep.ts). Logs and progress carry counts and ids only.
  */
 import { GHL_FLOWS } from '../entities.js';
 import { contactSnapshot, type GhlContactEvent } from '../events/ghl-schemas.js';
@@ -70,6 +71,8 @@ export interface GhlCatchUpOptions {
   /** Asked before each contact: true stops cleanly (Ctrl-C, a Lambda near its timeout). */
   shouldStop?: () => boolean;
   onProgress?: (progress: GhlCatchUpProgress) => void;
+  /** Receives the id of every contact this invocation reads (not those of a resumed run's earlier part). */
+  seenIds?: Set<string>;
 }
 
 export interface GhlCatchUpProgress {
@@ -124,6 +127,7 @@ export async function runGhlCatchUp(deps: GhlCatchUpDependencies, options: GhlCa
           break walk;
         }
         progress.read += 1;
+        options.seenIds?.add(contact.id);
         const message = await catchUpMessageFor(contact, deps);
         if (message === 'skipped') skipped.push(contact.id);
         else if (message !== undefined) {

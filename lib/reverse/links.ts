@@ -45,6 +45,15 @@ export interface GhlContactLinkStore {
   save(link: GhlContactLink, expectedVersion: number): Promise<GhlContactLink>;
 }
 
+/**
+ * Every link, in no order: what the deletion sweep (lib/reverse/deletion-sweep.ts) compares with
+ * a walk of GHL's contacts. Apart from GhlContactLinkStore because only the sweep needs it, and
+ * on DynamoDB it reads the whole sync-state table.
+ */
+export interface GhlContactLinkListing {
+  list(): AsyncIterable<GhlContactLink>;
+}
+
 /** Someone else wrote the link first: transient, the event decides again on the fresh link. */
 export class LinkConflictError extends SyncError {
   constructor(ghlId: string, cause?: unknown) {
@@ -65,7 +74,7 @@ export function latestOf(a: string | undefined, b: string): string {
 }
 
 /** Links in memory, with the DynamoDB store's guarantees (no await between check and write). */
-export class InMemoryGhlContactLinkStore implements GhlContactLinkStore {
+export class InMemoryGhlContactLinkStore implements GhlContactLinkStore, GhlContactLinkListing {
   private readonly links = new Map<string, GhlContactLink>();
 
   async get(ghlId: string): Promise<GhlContactLink | undefined> {
@@ -78,6 +87,10 @@ export class InMemoryGhlContactLinkStore implements GhlContactLinkStore {
     const saved = Object.fromEntries(Object.entries({ ...structuredClone(link), version: expectedVersion + 1 }).filter(([, v]) => v !== undefined)) as unknown as GhlContactLink;
     this.links.set(link.ghlId, saved);
     return structuredClone(saved);
+  }
+
+  async *list(): AsyncIterable<GhlContactLink> {
+    for (const link of this.all()) yield link;
   }
 
   /** Every link, for tests and the local status. */
