@@ -139,6 +139,12 @@ export const infraConfigSchema = z.object({
   /** Events the GHL catch-up queues per second (the Relatel writer drains at Relatel's pace). */
   ghlCatchUpRatePerSecond: int(1, 100).default(5),
   /**
+   * Hours between the GHL catch-up's deletion sweeps (a walk of every GHL contact id and a Scan of
+   * the sync table, catching GHL deletes whose webhook was lost); 0 = off. Runs only when the
+   * catch-up runs.
+   */
+  ghlDeletionSweepIntervalHours: int(0, 8760).default(24),
+  /**
    * GHL -> Relatel (lib/entities.ts GHL_FLOWS: the GHL door, its queue and the Relatel writer) is
    * deployed only when the GHL location is set: it writes into Relatel's phonebook, so it is opted into.
    */

@@ -191,6 +191,11 @@ export const ghlCatchUpConfigSchema = z.object({
   GHL_LOCATION_ID: nonEmpty(),
   /** Events queued per second, at most. */
   CATCH_UP_RATE_PER_SECOND: positiveInt(5),
+  /**
+   * Hours between deletion sweeps (lib/reverse/deletion-sweep-schedule.ts): a walk of every GHL
+   * contact's id and a Scan of the sync table, to catch deletes whose webhook was lost. 0 = off.
+   */
+  GHL_DELETION_SWEEP_INTERVAL_HOURS: nonNegativeInt(24),
   /** Mapping configuration as JSON (docs/MAPPING.md): `defaultCountry`, `relatel.onlyWithTag`. */
   MAPPING_CONFIG: z.optional(z.string()),
   LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),

@@ -7,6 +7,11 @@
  * The first run (no checkpoint) reads the contacts changed in the last FIRST_RUN_LOOKBACK_MS;
  * `npm run backfill -- --from ghl` covers older ones. A run that would pass the Lambda timeout
  * stops a minute early with its checkpoint saved, and the next scheduled run continues it.
+ *
+ * After the catch-up, the deletion sweep (lib/reverse/deletion-sweep-schedule.ts) runs when due
+ * (GHL_DELETION_SWEEP_INTERVAL_HOURS, default 24, 0 = off): a walk of every GHL contact id, then
+ * a GET of each linked contact the walk did not see; a delete GHL confirms is queued. Its walk
+ * shares the same stop before the timeout, and a walk cut short concludes nothing.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -23,6 +28,7 @@ import { parseMappingConfig } from '../../lib/mapping/config.js';
 import { createLogger } from '../../lib/observability.js';
 import { DynamoCheckpointStore } from '../../lib/ops/dynamo-checkpoint.js';
 import { runGhlCatchUp, type GhlCatchUpSummary } from '../../lib/reverse/catch-up.js';
+import { runScheduledDeletionSweep, type ScheduledDeletionSweepSummary } from '../../lib/reverse/deletion-sweep-schedule.js';
 
 /** Left for saving the checkpoint and logging the summary before the Lambda timeout. */
 const STOP_BEFORE_TIMEOUT_MS = 60_000;
@@ -42,16 +48,26 @@ const deps = {
   locationId: config.GHL_LOCATION_ID,
 };
 
-export const handler = middy<unknown, GhlCatchUpSummary>()
+export type GhlCatchUpRunSummary = GhlCatchUpSummary & { deletionSweep: ScheduledDeletionSweepSummary };
+
+export const handler = middy<unknown, GhlCatchUpRunSummary>()
   .use(injectLambdaContext(logger))
   .handler(async (_event: unknown, context: Context) => {
+    const shouldStop = () => context.getRemainingTimeInMillis() < STOP_BEFORE_TIMEOUT_MS;
     const summary = await runGhlCatchUp(deps, {
       mode: 'changed',
       startFrom: new Date(Date.now() - FIRST_RUN_LOOKBACK_MS),
       ratePerSecond: config.CATCH_UP_RATE_PER_SECOND,
-      shouldStop: () => context.getRemainingTimeInMillis() < STOP_BEFORE_TIMEOUT_MS,
+      shouldStop,
     });
     // Ids and counts only: the skipped list holds GHL ids, never contact details.
     logger.info('GHL catch-up run', { ...summary });
-    return summary;
+    const deletionSweep = await runScheduledDeletionSweep(deps, {
+      intervalHours: config.GHL_DELETION_SWEEP_INTERVAL_HOURS,
+      ratePerSecond: config.CATCH_UP_RATE_PER_SECOND,
+      shouldStop,
+    });
+    // Counts and GHL ids only.
+    logger.info('GHL deletion sweep', { ...deletionSweep });
+    return { ...summary, deletionSweep };
   });

@@ -45,6 +45,7 @@ export class GhlCatchUp extends Construct {
       [CONSUMER_ENV.circuitProbeIntervalMs]: String(config.ghlCircuitProbeIntervalMs),
       GHL_LOCATION_ID: config.ghlLocationId,
       CATCH_UP_RATE_PER_SECOND: String(config.ghlCatchUpRatePerSecond),
+      GHL_DELETION_SWEEP_INTERVAL_HOURS: String(config.ghlDeletionSweepIntervalHours),
       [CONSUMER_ENV.logLevel]: config.logLevel,
     };
     if (config.mapping) environment[CONSUMER_ENV.mappingConfig] = JSON.stringify(config.mapping);
@@ -60,11 +61,12 @@ export class GhlCatchUp extends Construct {
     });
     const role = this.function.role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));
-    // Links and checkpoint (Get, Put); the GHL client's rate budget (Update), lock (Put, Delete)
-    // and health (Get, Put), shared with the consumers.
+    // Links and checkpoints (Get, Put); the GHL client's rate budget (Update), lock (Put, Delete)
+    // and health (Get, Put), shared with the consumers; the deletion sweep lists the links (Scan:
+    // it reads the whole table, at most once per ghlDeletionSweepIntervalHours).
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
         resources: [props.syncTable.tableArn],
       }),
     );

@@ -34,6 +34,8 @@ export interface ScheduledDeletionSweepOptions {
 
 export type ScheduledDeletionSweepSummary =
   | { outcome: 'off' }
+  /** The invocation had no time left (the catch-up used it): not an attempt, the next run tries. */
+  | { outcome: 'no-time' }
   /** The last attempt began less than the interval ago. */
   | { outcome: 'not-due'; lastStartedAt: string }
   /** Stopped before the walk read every contact: no candidate was looked at. */
@@ -52,6 +54,7 @@ export async function runScheduledDeletionSweep(
   if (last !== undefined && startedAt.getTime() - Date.parse(last.startedAt) < options.intervalHours * HOUR_MS) {
     return { outcome: 'not-due', lastStartedAt: last.startedAt };
   }
+  if (options.shouldStop?.()) return { outcome: 'no-time' };
   const checkpoint: BackfillCheckpoint = {
     runId: (deps.newRunId ?? newRunId)(),
     enqueued: 0,

@@ -118,10 +118,10 @@ describe('GHL -> Relatel flow in the stack', () => {
     expect(off?.Properties).toMatchObject({ State: 'DISABLED', ScheduleExpression: 'rate(1 hour)' });
     expect(off?.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
 
-    const on = synth({ ghlLocationId: 've9EPM428h8vShlRW1KT', ghlCatchUpEnabled: 'true', ghlCatchUpSchedule: 'rate(15 minutes)', ghlCatchUpRatePerSecond: 2 });
+    const on = synth({ ghlLocationId: 've9EPM428h8vShlRW1KT', ghlCatchUpEnabled: 'true', ghlCatchUpSchedule: 'rate(15 minutes)', ghlCatchUpRatePerSecond: 2, ghlDeletionSweepIntervalHours: 6 });
     expect(catchUpRules(on.template).map((rule) => rule.Properties)).toMatchObject([{ State: 'ENABLED', ScheduleExpression: 'rate(15 minutes)' }]);
     on.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ CATCH_UP_RATE_PER_SECOND: '2', GHL_LOCATION_ID: 've9EPM428h8vShlRW1KT' }) },
+      Environment: { Variables: Match.objectLike({ CATCH_UP_RATE_PER_SECOND: '2', GHL_DELETION_SWEEP_INTERVAL_HOURS: '6', GHL_LOCATION_ID: 've9EPM428h8vShlRW1KT' }) },
     });
     expect(catchUpRules(synth({}).template)).toEqual([]);
   });

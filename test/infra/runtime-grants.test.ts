@@ -99,9 +99,10 @@ const RECONCILE_EXPECTATIONS: Record<string, string[]> = {
 const GHL_CATCH_UP_EXPECTATIONS: Record<string, string[]> = {
   // runGhlCatchUp queues synthetic GHL contact events on the flow's queue only.
   QUEUE_URL_GHL_CONTACTS: SEND,
-  // DynamoGhlContactLinkStore.get (Get), DynamoCheckpointStore (Get, Put), and the GHL client's
-  // DynamoRateBudgetStore (Get, Update), DynamoLock (Put, Delete), DynamoGhlHealthStore (Get, Put).
-  SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // DynamoGhlContactLinkStore.get (Get) and .list (Scan, the deletion sweep), DynamoCheckpointStore
+  // (Get, Put), and the GHL client's DynamoRateBudgetStore (Get, Update), DynamoLock (Put, Delete),
+  // DynamoGhlHealthStore (Get, Put).
+  SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
   // Reads the GHL credentials; an OAuth refresh writes the new refresh token back.
   GHL_SECRET_ID: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
 };

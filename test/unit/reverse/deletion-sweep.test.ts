@@ -177,13 +177,23 @@ describe('runScheduledDeletionSweep', () => {
   it('concludes nothing from a walk cut short, and does not try again before the interval', async () => {
     const ghl = fakeGhl([contact('alive1', 0), contact('alive2', 1), contact('alive3', 2)], { gone1: 'gone' });
     const { deps, queued, checkpoints } = await world([link('alive3'), link('gone1')], ghl);
-    let pagesRead = 0;
-    const summary = await runScheduledDeletionSweep(deps, { ...day, shouldStop: () => ++pagesRead >= 1 });
+    // Time runs out once the first search page is read.
+    const summary = await runScheduledDeletionSweep(deps, { ...day, shouldStop: () => ghl.calls.searches >= 1 });
     expect(summary).toEqual({ outcome: 'walk-incomplete', runId: 'run1', walked: 2, pages: 1 });
     expect(ghl.calls.gets).toEqual([]);
     expect(queued).toEqual([]);
     expect(checkpoints.saved.get(DELETION_SWEEP_CHECKPOINT)?.completedAt).toBeUndefined();
     expect(await runScheduledDeletionSweep(deps, day)).toMatchObject({ outcome: 'not-due' });
+  });
+
+  it('does not start, nor count as an attempt, when the invocation has no time left', async () => {
+    const ghl = fakeGhl([contact('alive1', 0)], { gone1: 'gone' });
+    const { deps, queued, checkpoints } = await world([link('gone1')], ghl);
+    expect(await runScheduledDeletionSweep(deps, { ...day, shouldStop: () => true })).toEqual({ outcome: 'no-time' });
+    expect(ghl.calls).toEqual({ searches: 0, gets: [] });
+    expect(checkpoints.saved.size).toBe(0);
+    expect(await runScheduledDeletionSweep(deps, day)).toMatchObject({ outcome: 'completed', enqueued: 1 });
+    expect(queued.map((m) => m.groupId)).toEqual(['gone1']);
   });
 
   it('does nothing at all when the interval is 0', async () => {
