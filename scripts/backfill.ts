@@ -6,6 +6,10 @@
  * --from ghl: reads every GHL contact and enqueues, on the ghl-contacts queue, those whose
  * Relatel twin does not reflect them (lib/reverse/catch-up.ts). GHL: GHL_SECRET_ID (the
  * credentials secret); GHL_LOCATION_ID; mapping: MAPPING_CONFIG (as the Relatel writer gets it).
+ * A `--from ghl` run that read every GHL contact in one process then sweeps for lost deletes
+ * (lib/reverse/deletion-sweep.ts): each link whose GHL contact it did not see is checked by a GET,
+ * and a delete GHL confirms is queued. A resumed run skips the sweep (it says so): this process did
+ * not see the contacts its earlier part read, and nothing stores them; --restart walks them all.
  * Either way paced to --rate per second and resumable: run it again after an interruption (or
  * Ctrl-C) and it goes on where it stopped. --restart starts over from the first contact.
  */
@@ -16,7 +20,8 @@ import { DynamoCheckpointStore } from '../lib/ops/dynamo-checkpoint.js';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { DynamoGhlContactLinkStore } from '../lib/aws/dynamo-ghl-contact-links.js';
 import { parseMappingConfig } from '../lib/mapping/config.js';
-import { runGhlCatchUp, type GhlCatchUpProgress } from '../lib/reverse/catch-up.js';
+import { runGhlCatchUp, type GhlCatchUpProgress, type GhlCatchUpSummary } from '../lib/reverse/catch-up.js';
+import { sweepDeletions, type DeletionSweepSummary } from '../lib/reverse/deletion-sweep.js';
 import { awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
 
 const USAGE = `Usage: npm run backfill -- [--from relatel|ghl] [--rate <contacts/s>] [--page-size <1-100 (ghl: 1-500)>] [--restart] [--prefix <resourcePrefix>] [--local]`;
@@ -92,24 +97,27 @@ async function backfillFromGhl(values: Flags): Promise<number> {
   try {
     const table = syncTableName(values.prefix);
     const started = Date.now();
-    const summary = await runGhlCatchUp(
-      {
-        ghl: ghlClient(aws, table),
-        links: new DynamoGhlContactLinkStore(aws.dynamo, table),
-        queue: await ghlContactsQueue(aws, values.prefix),
-        checkpoints: new DynamoCheckpointStore(aws.dynamo, table),
-        mapping: { defaultCountry: mapping.defaultCountry, onlyWithTag: mapping.relatel.onlyWithTag },
-        locationId,
-      },
-      {
-        mode: 'all',
-        ratePerSecond: numberFlag('rate', values.rate, DEFAULT_BACKFILL_RATE_PER_SECOND),
-        ...(values['page-size'] === undefined ? {} : { pageSize: numberFlag('page-size', values['page-size'], 100) }),
-        restart: values.restart,
-        shouldStop: interrupted,
-        onProgress: ghlProgressLine(started),
-      },
-    );
+    const ratePerSecond = numberFlag('rate', values.rate, DEFAULT_BACKFILL_RATE_PER_SECOND);
+    const deps = {
+      ghl: ghlClient(aws, table),
+      links: new DynamoGhlContactLinkStore(aws.dynamo, table),
+      queue: await ghlContactsQueue(aws, values.prefix),
+      checkpoints: new DynamoCheckpointStore(aws.dynamo, table),
+      mapping: { defaultCountry: mapping.defaultCountry, onlyWithTag: mapping.relatel.onlyWithTag },
+      locationId,
+    };
+    // Taken before the first search: a link touched after it may be a contact the walk could not see.
+    const walkStartedAt = new Date();
+    const seenIds = new Set<string>();
+    const summary = await runGhlCatchUp(deps, {
+      mode: 'all',
+      ratePerSecond,
+      ...(values['page-size'] === undefined ? {} : { pageSize: numberFlag('page-size', values['page-size'], 100) }),
+      restart: values.restart,
+      shouldStop: interrupted,
+      onProgress: ghlProgressLine(started),
+      seenIds,
+    });
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(
       [
@@ -122,11 +130,37 @@ async function backfillFromGhl(values: Flags): Promise<number> {
         `  took:              ${(summary.durationMs / 1000).toFixed(1)} s`,
       ].join('\n'),
     );
+    const skippedBecause = deletionSweepSkippedBecause(summary);
+    if (skippedBecause !== undefined) {
+      console.log(`Deletion sweep skipped: ${skippedBecause}.`);
+      return 0;
+    }
+    const sweep = await sweepDeletions(deps, { seen: seenIds, startedAt: walkStartedAt }, { ratePerSecond, shouldStop: interrupted });
+    console.log(deletionSweepReport(sweep));
     return 0;
   } finally {
     release();
     aws.destroy();
   }
+}
+
+/** Why this run cannot conclude that an unseen contact is deleted; undefined when it can. */
+function deletionSweepSkippedBecause(summary: GhlCatchUpSummary): string | undefined {
+  if (summary.outcome !== 'completed') return 'the run stopped before it read every GHL contact';
+  if (summary.resumed) return 'this run was resumed, so this process did not see the contacts its earlier part read (run with --restart to sweep)';
+  return undefined;
+}
+
+/** Counts and GHL ids only. */
+function deletionSweepReport(sweep: DeletionSweepSummary): string {
+  return [
+    `Deletion sweep ${sweep.outcome} (links whose GHL contact the walk did not see):`,
+    `  candidates:        ${sweep.candidates}`,
+    `  gone in GHL:       ${sweep.confirmedGone}`,
+    `  still in GHL:      ${sweep.stillThere}`,
+    `  GET failures:      ${sweep.getFailures}${sweep.getFailures ? ' (checked again by the next sweep)' : ''}`,
+    `  deletes enqueued:  ${sweep.enqueued}${sweep.deletedIds.length ? ` (ids ${sweep.deletedIds.slice(0, 20).join(', ')})` : ''}`,
+  ].join('\n');
 }
 
 async function ghlContactsQueue(aws: AwsClients, prefix: string) {
