@@ -2,7 +2,8 @@
  * A GHL delete whose webhook was lost, end to end on the local stack: a contact made in GHL
  * reaches Relatel through the GHL door and the Relatel writer; it is then deleted in the GHL
  * simulator with no ContactDelete webhook; `npm run backfill -- --from ghl` (the real script, as
- * a child process) walks GHL, sweeps, and queues the delete; the writer removes the twin.
+ * a child process) walks GHL, sweeps, and queues the delete; the writer removes the twin. The
+ * scheduled catch-up Lambda (its real handler) does the same when its sweep is due.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCheckpointStore } from '../../lib/ops/dynamo-checkpoint.js';
 import { GHL_BACKFILL_CHECKPOINT } from '../../lib/reverse/catch-up.js';
 import { localDynamoClient } from '../../local/aws/local-aws.js';
+import { lambdaContext } from '../factories/relatel-events.js';
 import { startE2eStack, type E2eStack } from './harness.js';
 
 const run = promisify(execFile);
@@ -96,5 +98,22 @@ describe('a GHL delete whose webhook was lost', () => {
     expect(out).toMatch(/Deletion sweep skipped: this run was resumed/);
     await e2e.drained();
     expect(relatelNumbers()).toContain('4571000013');
+  });
+
+  it('is found by the scheduled catch-up Lambda when its sweep is due, and not again within the interval', async () => {
+    // Left by the previous test: 'Later' deleted in GHL, its twin still in Relatel.
+    expect(relatelNumbers()).toContain('4571000013');
+    // The handler reads its settings and builds its clients at import, as at a cold start.
+    Object.assign(process.env, e2e.stack.handlerEnv, { GHL_DELETION_SWEEP_INTERVAL_HOURS: '24', LOG_LEVEL: 'ERROR' });
+    const { handler } = await import('../../functions/ghl-catch-up/handler.js');
+    const context = lambdaContext({ functionName: 'relatel-ghl-sync-ghl-catch-up', getRemainingTimeInMillis: () => 900_000 });
+
+    const first = await handler({}, context);
+    expect(first.deletionSweep).toMatchObject({ outcome: 'completed', candidates: 1, confirmedGone: 1, enqueued: 1 });
+    await e2e.drained();
+    expect(relatelNumbers()).toEqual(['4571000011']);
+
+    const second = await handler({}, context);
+    expect(second.deletionSweep).toMatchObject({ outcome: 'not-due' });
   });
 });
