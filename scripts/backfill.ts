@@ -24,7 +24,7 @@ import { runGhlCatchUp, type GhlCatchUpProgress, type GhlCatchUpSummary } from '
 import { sweepDeletions, type DeletionSweepSummary } from '../lib/reverse/deletion-sweep.js';
 import { awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
 
-const USAGE = `Usage: npm run backfill -- [--from relatel|ghl] [--rate <contacts/s>] [--page-size <1-100 (ghl: 1-500)>] [--restart] [--prefix <resourcePrefix>] [--local]`;
+const USAGE = `Usage: npm run backfill -- [--from relatel|ghl] [--rate <contacts/s>] [--page-size <1-100 (ghl: 1-500)>] [--restart] [--max-sweep-candidates <n> (ghl)] [--prefix <resourcePrefix>] [--local]`;
 
 await runCommand(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -32,6 +32,7 @@ await runCommand(USAGE, async () => {
     'page-size': { type: 'string' },
     restart: { type: 'boolean', default: false },
     from: { type: 'string', default: 'relatel' },
+    'max-sweep-candidates': { type: 'string' },
   });
   if (values.help) {
     console.log(USAGE);
@@ -81,6 +82,7 @@ await runCommand(USAGE, async () => {
 interface Flags {
   rate?: string | undefined;
   'page-size'?: string | undefined;
+  'max-sweep-candidates'?: string | undefined;
   restart: boolean;
   prefix: string;
   local: boolean;
@@ -98,6 +100,7 @@ async function backfillFromGhl(values: Flags): Promise<number> {
     const table = syncTableName(values.prefix);
     const started = Date.now();
     const ratePerSecond = numberFlag('rate', values.rate, DEFAULT_BACKFILL_RATE_PER_SECOND);
+    const maxCandidates = values['max-sweep-candidates'] === undefined ? undefined : numberFlag('max-sweep-candidates', values['max-sweep-candidates'], 1);
     const deps = {
       ghl: ghlClient(aws, table),
       links: new DynamoGhlContactLinkStore(aws.dynamo, table),
@@ -135,9 +138,14 @@ async function backfillFromGhl(values: Flags): Promise<number> {
       console.log(`Deletion sweep skipped: ${skippedBecause}.`);
       return 0;
     }
-    const sweep = await sweepDeletions(deps, { seen: seenIds, startedAt: walkStartedAt }, { ratePerSecond, shouldStop: interrupted });
+    const sweep = await sweepDeletions(
+      deps,
+      { seen: seenIds, startedAt: walkStartedAt },
+      { ratePerSecond, shouldStop: interrupted, ...(maxCandidates !== undefined && { maxCandidates }) },
+    );
     console.log(deletionSweepReport(sweep));
-    return 0;
+    // A refused sweep needs a person (docs/RUNBOOK.md): not a success.
+    return sweep.outcome === 'refused' ? 1 : 0;
   } finally {
     release();
     aws.destroy();
@@ -153,6 +161,13 @@ function deletionSweepSkippedBecause(summary: GhlCatchUpSummary): string | undef
 
 /** Counts and GHL ids only. */
 function deletionSweepReport(sweep: DeletionSweepSummary): string {
+  if (sweep.outcome === 'refused') {
+    return (
+      `Deletion sweep refused: ${sweep.candidates} links' GHL contacts were not in the walk, more than the ${sweep.candidateLimit} lost deletes ` +
+      `it accepts (a wrong location or a short search answer looks like this). Nothing was asked or queued. If GHL did delete them, ` +
+      `run again with --restart --max-sweep-candidates ${sweep.candidates}.\n  some of them: ${(sweep.candidateSample ?? []).join(', ')}`
+    );
+  }
   return [
     `Deletion sweep ${sweep.outcome} (links whose GHL contact the walk did not see):`,
     `  candidates:        ${sweep.candidates}`,
@@ -160,6 +175,7 @@ function deletionSweepReport(sweep: DeletionSweepSummary): string {
     `  still in GHL:      ${sweep.stillThere}`,
     `  GET failures:      ${sweep.getFailures}${sweep.getFailures ? ' (checked again by the next sweep)' : ''}`,
     `  deletes enqueued:  ${sweep.enqueued}${sweep.deletedIds.length ? ` (ids ${sweep.deletedIds.slice(0, 20).join(', ')})` : ''}`,
+    ...(sweep.notAsked ? [`  not asked:         ${sweep.notAsked} (stopped; the next complete run asks)`] : []),
   ].join('\n');
 }
 

@@ -67,7 +67,8 @@ export const handler = middy<unknown, GhlCatchUpRunSummary>()
       ratePerSecond: config.CATCH_UP_RATE_PER_SECOND,
       shouldStop,
     });
-    // Counts and GHL ids only.
-    logger.info('GHL deletion sweep', { ...deletionSweep });
+    // Counts and GHL ids only. Warned: an outcome that needs on-call (docs/RUNBOOK.md, lost deletes).
+    if (deletionSweep.outcome === 'walk-incomplete' || deletionSweep.outcome === 'refused') logger.warn('GHL deletion sweep', { ...deletionSweep });
+    else logger.info('GHL deletion sweep', { ...deletionSweep });
     return { ...summary, deletionSweep };
   });

@@ -11,7 +11,7 @@
  */
 import type { GhlClient } from '../ghl/client.js';
 import { newRunId, realClock, type BackfillCheckpoint, type BackfillClock, type CheckpointStore } from '../ops/backfill.js';
-import { sweepDeletions, walkGhlContactIds, type DeletionSweepCounts, type DeletionSweepDependencies } from './deletion-sweep.js';
+import { sweepDeletions, walkGhlContactIds, type DeletionSweepDependencies, type DeletionSweepSummary } from './deletion-sweep.js';
 
 export const DELETION_SWEEP_CHECKPOINT = 'ghl-deletion-sweep';
 const HOUR_MS = 3_600_000;
@@ -40,7 +40,7 @@ export type ScheduledDeletionSweepSummary =
   | { outcome: 'not-due'; lastStartedAt: string }
   /** Stopped before the walk read every contact: no candidate was looked at. */
   | { outcome: 'walk-incomplete'; runId: string; walked: number; pages: number }
-  | ({ outcome: 'completed' | 'stopped'; runId: string; walked: number; pages: number; deletedIds: string[] } & DeletionSweepCounts);
+  | ({ runId: string; walked: number; pages: number } & DeletionSweepSummary);
 
 /** Runs the sweep when due: a full id walk, then the sweep, unless the walk was cut short. */
 export async function runScheduledDeletionSweep(

@@ -15,7 +15,8 @@
  * the door queues one, timed at the confirming GET (so it is newer than the link), and the
  * Relatel writer applies its usual delete rules (a `created` twin is deleted, a `linked` one is
  * left; either way the link is tombstoned). A GET that fails is skipped and counted: the next
- * sweep finds the candidate again. An incomplete walk concludes nothing.
+ * sweep finds the candidate again. An incomplete walk concludes nothing, and so many candidates
+ * that the walk itself looks wrong make the sweep refuse (candidateLimit).
  *
  * Logs and summaries carry ids and counts only.
  */
@@ -31,6 +32,10 @@ import type { GhlContactLink, GhlContactLinkListing } from './links.js';
 /** GHL's largest search page: the id walk of 10,000 contacts costs 20 searches. */
 export const ID_WALK_PAGE_LIMIT = 500;
 const DEFAULT_RATE_PER_SECOND = 5;
+const MIN_CANDIDATE_LIMIT = 25;
+const MAX_CANDIDATE_SHARE = 0.1;
+/** A refused sweep names this many candidates, for the operator to look up in GHL. */
+const CANDIDATE_SAMPLE_SIZE = 20;
 
 export interface DeletionSweepDependencies {
   ghl: Pick<GhlClient, 'getContact'>;
@@ -46,6 +51,8 @@ export interface DeletionSweepOptions {
   ratePerSecond?: number;
   /** Asked before each candidate: true stops cleanly; what was confirmed so far is queued. */
   shouldStop?: () => boolean;
+  /** At most this many candidates, else the sweep refuses (default: candidateLimit). */
+  maxCandidates?: number;
 }
 
 export interface DeletionSweepCounts {
@@ -62,9 +69,15 @@ export interface DeletionSweepCounts {
 }
 
 export interface DeletionSweepSummary extends DeletionSweepCounts {
-  outcome: 'completed' | 'stopped';
+  /** `refused`: more candidates than `candidateLimit`; none was asked about. */
+  outcome: 'completed' | 'stopped' | 'refused';
   /** GHL ids of the deletes queued (ids only). */
   deletedIds: string[];
+  /** `stopped`: candidates left unasked. */
+  notAsked?: number;
+  /** `refused`: the limit the candidates passed, and the first candidates' GHL ids. */
+  candidateLimit?: number;
+  candidateSample?: string[];
 }
 
 /**
@@ -94,7 +107,8 @@ export async function walkGhlContactIds(
 
 /**
  * Given the ids a complete walk that began at `walkStartedAt` saw, confirms each candidate link's
- * contact gone by a GET and queues a `deleted` event for it.
+ * contact gone by a GET and queues a `deleted` event for it. Refuses, before any GET, when the
+ * candidates are too many to be lost webhooks (see candidateLimit).
  */
 export async function sweepDeletions(
   deps: DeletionSweepDependencies,
@@ -103,29 +117,53 @@ export async function sweepDeletions(
 ): Promise<DeletionSweepSummary> {
   const clock = deps.clock ?? realClock;
   const pace = pacer(clock, options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND);
-  const summary: DeletionSweepSummary = { outcome: 'completed', candidates: 0, confirmedGone: 0, stillThere: 0, getFailures: 0, enqueued: 0, deletedIds: [] };
-  for await (const link of deps.links.list()) {
-    if (!isDeletionCandidate(link, walk.seen, walk.startedAt)) continue;
+  const { candidates, linksWithTwin } = await candidatesOf(deps.links, walk);
+  const summary: DeletionSweepSummary = { outcome: 'completed', candidates: candidates.length, confirmedGone: 0, stillThere: 0, getFailures: 0, enqueued: 0, deletedIds: [] };
+  const limit = options.maxCandidates ?? candidateLimit(linksWithTwin);
+  if (candidates.length > limit) return { ...summary, outcome: 'refused', candidateLimit: limit, candidateSample: candidates.slice(0, CANDIDATE_SAMPLE_SIZE) };
+  for (const [index, ghlId] of candidates.entries()) {
     if (options.shouldStop?.()) {
       summary.outcome = 'stopped';
+      summary.notAsked = candidates.length - index;
       break;
     }
-    summary.candidates += 1;
-    const verdict = await confirmGone(deps.ghl, link.ghlId);
+    const verdict = await confirmGone(deps.ghl, ghlId);
     if (verdict === 'failed') summary.getFailures += 1;
     else if (verdict === 'there') summary.stillThere += 1;
     else {
       summary.confirmedGone += 1;
-      const event = sweepDeleteEvent(link.ghlId, deps.locationId, clock.now());
+      const event = sweepDeleteEvent(ghlId, deps.locationId, clock.now());
       // A link's id came off the queue as a group id, so it is always valid; never send one SQS refuses.
       if (event === undefined) continue;
       await pace();
       await deps.queue.send(catchUpMessage(event));
       summary.enqueued += 1;
-      summary.deletedIds.push(link.ghlId);
+      summary.deletedIds.push(ghlId);
     }
   }
   return summary;
+}
+
+/**
+ * How many candidates a sweep asks about at most: lost webhooks are few, so more than a tenth of
+ * the linked contacts (and more than 25) points at a walk that went wrong (another location's
+ * credentials, a search that answered short) rather than at deletes. Refusing costs a day; a
+ * wrong walk whose GETs also said "not found" would empty the phonebook. The operator can pass a
+ * limit after checking GHL (`--max-sweep-candidates`).
+ */
+export function candidateLimit(linksWithTwin: number): number {
+  return Math.max(MIN_CANDIDATE_LIMIT, Math.floor(linksWithTwin * MAX_CANDIDATE_SHARE));
+}
+
+/** The candidates' GHL ids, and how many live links have a Relatel twin (the limit's base). */
+async function candidatesOf(links: GhlContactLinkListing, walk: { seen: ReadonlySet<string>; startedAt: Date }): Promise<{ candidates: string[]; linksWithTwin: number }> {
+  const candidates: string[] = [];
+  let linksWithTwin = 0;
+  for await (const link of links.list()) {
+    if (!link.deleted && link.relatelId !== undefined) linksWithTwin += 1;
+    if (isDeletionCandidate(link, walk.seen, walk.startedAt)) candidates.push(link.ghlId);
+  }
+  return { candidates, linksWithTwin };
 }
 
 /** GHL's answer about one contact; a failed GET concludes nothing, except bad credentials, which stop the sweep. */

@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoGhlContactLinkStore } from '../../lib/aws/dynamo-ghl-contact-links.js';
 import { DynamoCheckpointStore } from '../../lib/ops/dynamo-checkpoint.js';
 import { GHL_BACKFILL_CHECKPOINT } from '../../lib/reverse/catch-up.js';
 import { localDynamoClient } from '../../local/aws/local-aws.js';
@@ -115,5 +116,29 @@ describe('a GHL delete whose webhook was lost', () => {
 
     const second = await handler({}, context);
     expect(second.deletionSweep).toMatchObject({ outcome: 'not-due' });
+  });
+
+  it('is not concluded from a walk that misses more linked contacts than lost webhooks explain: the script refuses and exits 1', async () => {
+    // 26 links whose GHL contacts this GHL has never held: what a walk of the wrong location looks like.
+    const dynamo = localDynamoClient(e2e.stack.aws.dynamodb.endpoint);
+    try {
+      const links = new DynamoGhlContactLinkStore(dynamo, e2e.stack.aws.tableName);
+      for (let i = 0; i < 26; i += 1) {
+        await links.save({ ghlId: `elsewhere${i}`, relatelId: String(800_000 + i), origin: 'created', lastOccurredAt: '2026-01-01T00:00:00.000Z', version: 0 }, 0);
+      }
+    } finally {
+      dynamo.destroy();
+    }
+    const relatelBefore = relatelNumbers();
+
+    const failure = await backfillFromGhl().then(
+      () => undefined,
+      (error: { code?: number; stdout?: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toMatch(/Deletion sweep refused: 26 links' GHL contacts were not in the walk, more than the 25 /);
+    expect(failure?.stdout).toContain('--max-sweep-candidates 26');
+    await e2e.drained();
+    expect(relatelNumbers()).toEqual(relatelBefore);
   });
 });

@@ -8,7 +8,7 @@ import { SyncError } from '../../../lib/errors.js';
 import type { GhlContact, GhlContactSearch } from '../../../lib/ghl/client.js';
 import type { QueueMessage } from '../../../lib/ingest/ports.js';
 import type { BackfillCheckpoint, CheckpointStore } from '../../../lib/ops/backfill.js';
-import { isDeletionCandidate, sweepDeletions, walkGhlContactIds } from '../../../lib/reverse/deletion-sweep.js';
+import { candidateLimit, isDeletionCandidate, sweepDeletions, walkGhlContactIds } from '../../../lib/reverse/deletion-sweep.js';
 import { DELETION_SWEEP_CHECKPOINT, runScheduledDeletionSweep } from '../../../lib/reverse/deletion-sweep-schedule.js';
 import { InMemoryGhlContactLinkStore, type GhlContactLink } from '../../../lib/reverse/links.js';
 import { parseQueuedGhlContactEvent } from '../../../lib/reverse/record-processor.js';
@@ -137,6 +137,44 @@ describe('sweepDeletions', () => {
     const summary = await sweepDeletions(deps, { seen: new Set(['seen1']), startedAt: WALK_STARTED });
     expect(summary).toMatchObject({ candidates: 0, enqueued: 0 });
     expect(ghl.calls.gets).toEqual([]);
+  });
+});
+
+describe('the candidate limit', () => {
+  const many = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => link(`${prefix}${i}`));
+  const allGone = (ids: GhlContactLink[]) => Object.fromEntries(ids.map((l) => [l.ghlId, 'gone' as const]));
+
+  it('is a tenth of the links with a Relatel twin, and never under 25', () => {
+    expect(candidateLimit(0)).toBe(25);
+    expect(candidateLimit(249)).toBe(25);
+    expect(candidateLimit(1_000)).toBe(100);
+  });
+
+  it('refuses, before any GET, a sweep whose candidates are more than lost webhooks can explain', async () => {
+    const missing = many(26, 'missing');
+    const { deps, queued, ghl } = await world([...missing, ...many(100, 'seen')], fakeGhl([], allGone(missing)));
+    const seen = new Set(Array.from({ length: 100 }, (_, i) => `seen${i}`));
+    const summary = await sweepDeletions(deps, { seen, startedAt: WALK_STARTED });
+    expect(summary).toMatchObject({ outcome: 'refused', candidates: 26, candidateLimit: 25, confirmedGone: 0, enqueued: 0 });
+    expect(summary.candidateSample).toEqual(missing.slice(0, 20).map((l) => l.ghlId));
+    expect(ghl.calls.gets).toEqual([]);
+    expect(queued).toEqual([]);
+  });
+
+  it('takes an operator\'s higher limit', async () => {
+    const missing = many(26, 'missing');
+    const { deps, queued } = await world(missing, fakeGhl([], allGone(missing)));
+    const summary = await sweepDeletions(deps, { seen: new Set(), startedAt: WALK_STARTED }, { maxCandidates: 26, ratePerSecond: 1000 });
+    expect(summary).toMatchObject({ outcome: 'completed', candidates: 26, confirmedGone: 26, enqueued: 26 });
+    expect(queued).toHaveLength(26);
+  });
+
+  it('stops between GETs when asked, and says how many it did not ask about', async () => {
+    const { deps, queued } = await world([link('gone1'), link('gone2'), link('gone3')], fakeGhl([], { gone1: 'gone', gone2: 'gone', gone3: 'gone' }));
+    let asked = 0;
+    const summary = await sweepDeletions(deps, { seen: new Set(), startedAt: WALK_STARTED }, { shouldStop: () => ++asked > 1 });
+    expect(summary).toMatchObject({ outcome: 'stopped', candidates: 3, confirmedGone: 1, enqueued: 1, notAsked: 2 });
+    expect(queued).toHaveLength(1);
   });
 });
 
