@@ -50,13 +50,21 @@ function ghlContactChanged(person: Person, agoMs: number): void {
 
 /** One invocation, as EventBridge makes it; every byte written meanwhile is kept for the log check. */
 async function invoke(remainingMs: () => number = () => PLENTY_MS): Promise<GhlCatchUpSummary> {
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
-      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      (rest.find((arg) => typeof arg === 'function') as (() => void) | undefined)?.();
-      return true;
-    }) as typeof stream.write),
-  );
+  const spies = [
+    ...[process.stdout, process.stderr].map((stream) =>
+      vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+        captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+        (rest.find((arg) => typeof arg === 'function') as (() => void) | undefined)?.();
+        return true;
+      }) as typeof stream.write),
+    ),
+    // vitest routes the global console around the streams: a stray console call is caught here.
+    ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        captured.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+      }),
+    ),
+  ];
   try {
     return await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(remainingMs));
   } finally {
