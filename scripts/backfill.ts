@@ -184,14 +184,19 @@ async function ghlContactsQueue(aws: AwsClients, prefix: string) {
   return new SqsQueueSender(aws.sqs, { 'ghl-contacts': QueueUrl! } as Record<QueueOwner, string>);
 }
 
-/** Ctrl-C stops after the current contact (the run resumes from its checkpoint). */
+/**
+ * Ctrl-C stops after the current contact (the run resumes from its checkpoint). Listening until
+ * the run ends, not once: tsx sends the script a second SIGINT when the script acknowledges the
+ * first later than 30 ms (a busy machine), and a SIGINT nobody listens to ends the run unsaved.
+ */
 function stopOnSigint(): { interrupted: () => boolean; release: () => void } {
   let interrupted = false;
   const onSigint = () => {
+    if (interrupted) return;
     interrupted = true;
     process.stderr.write('\nStopping after the current contact; run again to resume.\n');
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   return { interrupted: () => interrupted, release: () => process.off('SIGINT', onSigint) };
 }
 
