@@ -94,7 +94,7 @@ export function buildConsumer(
     parker: waiting.parker(new SqsDeadLetterParker(sqs, deadLetterQueueUrl, now)),
     visibility,
     observer: observed.observer,
-    ghlUnavailable: () => health.openGauge() === 1,
+    ghlHeldBack: () => health.heldBack(),
     processRecord: createRecordProcessor({
       entity: config.ENTITY,
       onSynced: (report, record) => {

@@ -18,7 +18,7 @@
  * `GhlCircuitBreaker` below applies them through the store with compare-and-set on a version.
  */
 import { transientError, type SyncError } from '../errors.js';
-import { GHL_CIRCUIT_OPEN_REASON, GHL_DAILY_QUOTA_REASON } from './errors.js';
+import { GHL_CIRCUIT_OPEN_REASON, GHL_DAILY_QUOTA_REASON, ghlWaitOf, type GhlWait } from './errors.js';
 
 export type GhlOpenCause = 'outage' | 'daily-quota';
 
@@ -77,6 +77,17 @@ export function admission(state: GhlHealthState, nowMs: number, settings: GhlHea
     kind: 'probe',
     next: { status: 'half-open', cause: state.cause, openedAtMs: state.openedAtMs, probeId, probeUntilMs: nowMs + settings.probeLeaseMs },
   };
+}
+
+/**
+ * What a request would be told now (pure): undefined while closed, else the refusal's wait; a
+ * due probe waits 0. A request that failed as the circuit opened, or as its probe, waits this too.
+ */
+export function heldBackBy(state: GhlHealthState, nowMs: number, settings: GhlHealthSettings): Omit<Extract<GhlAdmission, { kind: 'refuse' }>, 'kind'> | undefined {
+  if (state.status === 'closed') return undefined;
+  const decision = admission(state, nowMs, settings, '');
+  if (decision.kind === 'refuse') return { cause: decision.cause, retryAfterMs: decision.retryAfterMs, openForMs: decision.openForMs };
+  return { cause: state.cause, retryAfterMs: 0, openForMs: Math.max(0, nowMs - state.openedAtMs) };
 }
 
 /**
@@ -269,6 +280,21 @@ export class GhlCircuitBreaker {
   /** The `GhlCircuitOpen` gauge of this process: 1 while the last state it saw of any location holds requests back. */
   openGauge(): 0 | 1 {
     return [...this.seen.values()].some((item) => circuitOpenGauge(item.state) === 1) ? 1 : 0;
+  }
+
+  /**
+   * The wait a refused request would get now, from the states this process last saw (no I/O):
+   * the longest of any location holding requests back; undefined while all are closed.
+   */
+  heldBack(): GhlWait | undefined {
+    const nowMs = this.now();
+    let longest: GhlWait | undefined;
+    for (const { state } of this.seen.values()) {
+      const held = heldBackBy(state, nowMs, this.settings);
+      if (held === undefined || (longest !== undefined && longest.retryAfterMs >= held.retryAfterMs)) continue;
+      longest = ghlWaitOf(refusal(held.cause, held.retryAfterMs, held.openForMs));
+    }
+    return longest;
   }
 
   /** Applies `transition` with compare-and-set; a transition that changes nothing writes nothing. */

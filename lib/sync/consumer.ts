@@ -4,7 +4,8 @@
  * retry horizon (hours, retry-horizon.ts), is parked in the DLQ with its reason; other failures
  * come back after the retry policy's backoff. A record the GHL client held back unsent (rate
  * budget, open circuit, spent daily quota) is no failure: it comes back after its wait, and an
- * open circuit or a spent quota pauses the rest of the batch. FIFO order
+ * open circuit or a spent quota pauses the rest of the batch; so does a request GHL failed while
+ * the circuit is open after it (a failed probe), with the same wait. FIFO order
  * holds per message group, and GHL requests stay inside the invocation's time. The rules and
  * why: docs/SYNC.md#the-batch.
  */
@@ -70,12 +71,12 @@ export interface ConsumerOptions {
   /** How long records wait when GHL's daily quota is exhausted. */
   quotaExhaustedDelaySeconds?: number;
   /**
-   * Whether the shared GHL health state is open now (GhlCircuitBreaker.openGauge): a transient
-   * failure met while it is open (a failed probe, a child whose contact is held back by the
-   * outage) is part of the outage, and its record waits like the ones the circuit held back
-   * instead of running down the retry horizon.
+   * The wait the shared GHL circuit puts on every request now, undefined while it is closed
+   * (GhlCircuitBreaker.heldBack). A transient failure met while it is open (a failed probe, the
+   * request that opened it, a child whose contact is held back by the outage) is part of the
+   * outage: its record waits exactly like the ones the circuit held back, and pauses the batch.
    */
-  ghlUnavailable?: () => boolean;
+  ghlHeldBack?: () => GhlWait | undefined;
   observer?: ConsumerObserver;
   random?: () => number;
   /**
@@ -160,11 +161,22 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     lastChanceMs: options.lastChanceMs ?? DEFAULT_LAST_CHANCE_MS,
     maxReceiveCount: options.maxReceiveCount,
   };
-  const parksNow = (record: SQSRecord, error: unknown) =>
+  /**
+   * The GHL wait a failure is part of: the one the client named when it held the request back,
+   * or, for a request GHL failed while the circuit is open after it, the circuit's. One rule for
+   * both: a failed probe comes back with the held-back records, not after the ordinary backoff.
+   */
+  const ghlWaitOfFailure = (error: unknown): GhlWait | undefined => {
+    const named = ghlWaitOf(error);
+    if (named !== undefined || errorKindOf(error) !== 'transient') return named;
+    if (isSyncError(error) && SELF_HIDDEN_REASONS.has(error.reason)) return undefined;
+    return options.ghlHeldBack?.();
+  };
+  const parksNow = (record: SQSRecord, error: unknown, ghlWait: boolean) =>
     shouldPark(
       {
         kind: errorKindOf(error),
-        waiting: (isSyncError(error) && WAITING_REASONS.has(error.reason)) || (errorKindOf(error) === 'transient' && options.ghlUnavailable?.() === true),
+        waiting: ghlWait || (isSyncError(error) && WAITING_REASONS.has(error.reason)),
         receiveCount: receiveCountOf(record),
         ageMs: ageOf(record, now()),
       },
@@ -197,9 +209,11 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
     const holdBack = async (record: SQSRecord, error: unknown, seconds: number): Promise<EventOutcome> => {
       // Waiting spends receives too: on the queue's last one, park with the reason rather than
       // let SQS move the record to the DLQ without one.
-      if (parksNow(record, error)) return park(record, error);
+      if (parksNow(record, error, true)) return park(record, error);
       delays.push({ record, seconds });
-      options.observer?.recordFailed(record, error, isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON ? 'quota-wait' : 'ghl-wait');
+      // A request GHL failed (a probe) is still reported as a failure; its delay is the wait's.
+      const disposition = ghlWaitOf(error) === undefined ? 'retry' : isSyncError(error) && error.reason === GHL_DAILY_QUOTA_REASON ? 'quota-wait' : 'ghl-wait';
+      options.observer?.recordFailed(record, error, disposition);
       throw error;
     };
 
@@ -214,14 +228,14 @@ export function createBatchConsumer(options: ConsumerOptions): (event: SQSEvent,
         options.observer?.recordProcessed(record, outcome);
         return outcome;
       } catch (error) {
-        const wait = ghlWaitOf(error);
+        const wait = ghlWaitOfFailure(error);
         if (wait !== undefined) {
           const seconds = ghlWaitDelaySeconds(wait, quotaDelay);
           // These hold back every GHL request, not just this one: the rest of the batch is not started.
           if (wait.reason === GHL_DAILY_QUOTA_REASON || wait.reason === GHL_CIRCUIT_OPEN_REASON) paused ??= { reason: wait.reason, seconds };
           return holdBack(record, error, seconds);
         }
-        if (parksNow(record, error)) return park(record, error);
+        if (parksNow(record, error, false)) return park(record, error);
         if (isSyncError(error) && SELF_HIDDEN_REASONS.has(error.reason)) {
           selfHidden.add(record.messageId);
           options.observer?.recordFailed(record, error, 'retry');

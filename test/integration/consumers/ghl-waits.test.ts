@@ -62,7 +62,7 @@ function contactsConsumer(clock: FakeClock) {
     parker: { park: async (_, failure) => void parked.push(failure) },
     visibility: { changeVisibility: async (changes) => void visibility.push(...changes.map((c) => ({ messageId: c.record.messageId, seconds: c.seconds }))) },
     observer: { recordProcessed: () => {}, recordFailed: (_, __, disposition) => void dispositions.push(disposition) },
-    ghlUnavailable: () => health.openGauge() === 1,
+    ghlHeldBack: () => health.heldBack(),
     processRecord: createRecordProcessor({
       entity: 'contacts',
       sync: {
@@ -143,5 +143,24 @@ describe('a record the GHL client holds back', () => {
     // Until the probe, 20 s away (opened 10 s ago, 30 s probe interval).
     expect(consumer.visibility.slice(-3).map((v) => v.seconds)).toEqual([20, 20, 20]);
     expect(consumer.dispositions.slice(-3)).toEqual(['ghl-wait', 'ghl-wait', 'ghl-wait']);
+  });
+
+  it('the request that opened the circuit and a failed probe come back with the held-back records, not after their backoff', async () => {
+    const clock = fakeClock();
+    const consumer = contactsConsumer(clock);
+    ghl.setFaults({ serverErrorRate: 1, serverErrorStatuses: [503] });
+    // On their 60th receive: the ordinary backoff would be the 15-min cap (7.5 min at the least jitter).
+    const records = [0, 1, 2, 3, 4].map((i) => oldRecord(clock, HOUR, 60, 600_000 + i));
+    for (const record of records) await consumer.consume({ Records: [record] }, invocationWith(clock, 30_000));
+    expect(consumer.health.openGauge()).toBe(1);
+    // The fifth opened the circuit: it waits for the first probe, 30 s away.
+    expect(consumer.visibility.at(-1)).toEqual({ messageId: records[4]!.messageId, seconds: 30 });
+
+    clock.advance(30_000);
+    const probe = oldRecord(clock, HOUR, 60, 600_010);
+    await consumer.consume({ Records: [probe] }, invocationWith(clock, 30_000));
+    expect(ghl.state.counters().total).toBe(6);
+    expect(consumer.visibility.at(-1)).toEqual({ messageId: probe.messageId, seconds: 30 });
+    expect(consumer.parked).toEqual([]);
   });
 });

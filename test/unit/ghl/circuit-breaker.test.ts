@@ -9,6 +9,7 @@ import {
   circuitOpenGauge,
   GhlCircuitBreaker,
   ghlHealthKey,
+  heldBackBy,
   InMemoryGhlHealthStore,
   isGhlFailure,
   type GhlHealthSettings,
@@ -305,6 +306,33 @@ describe('GhlCircuitBreaker: one health state for every consumer', () => {
     clock.advance(30_000);
     await breaker.record(await breaker.admit(LOCATION), { answered: 200 });
     expect(breaker.openGauge()).toBe(0);
+  });
+
+  it('tells the wait a refused request would get now: none while closed, the probe interval after the opening failure and after a failed probe', async () => {
+    const clock = fakeClock();
+    const breaker = processOn(new InMemoryGhlHealthStore(), clock);
+    await failTimes(breaker, 4);
+    expect(breaker.heldBack()).toBeUndefined();
+    await failTimes(breaker, 1);
+    expect(breaker.heldBack()).toEqual({ reason: 'ghl-circuit-open', retryAfterMs: 30_000, heldForMs: 0 });
+
+    clock.advance(10_000);
+    expect(breaker.heldBack()).toEqual({ reason: 'ghl-circuit-open', retryAfterMs: 20_000, heldForMs: 10_000 });
+    clock.advance(20_000);
+    await breaker.record(await breaker.admit(LOCATION), { answered: 503 });
+    expect(breaker.heldBack()).toEqual({ reason: 'ghl-circuit-open', retryAfterMs: 30_000, heldForMs: 30_000 });
+
+    clock.advance(30_000);
+    await breaker.record(await breaker.admit(LOCATION), { answered: 200 });
+    expect(breaker.heldBack()).toBeUndefined();
+  });
+
+  it('a due probe waits 0; the spent daily quota waits as its refusal says', () => {
+    const open: GhlHealthState = { status: 'open', cause: 'outage', openedAtMs: T0, probeAtMs: T0 + 30_000 };
+    expect(heldBackBy(open, T0 + 45_000, SETTINGS)).toEqual({ cause: 'outage', retryAfterMs: 0, openForMs: 45_000 });
+    const quota = afterDailyQuotaSpent(CLOSED, T0, SETTINGS);
+    expect(heldBackBy(quota, T0 + 1_000, SETTINGS)).toEqual({ cause: 'daily-quota', retryAfterMs: 899_000, openForMs: 1_000 });
+    expect(heldBackBy(CLOSED, T0, SETTINGS)).toBeUndefined();
   });
 
   it('keeps separate states per location', async () => {

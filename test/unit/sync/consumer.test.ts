@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SQSRecord } from 'aws-lambda';
 import { createBatchConsumer, ghlWaitDelaySeconds, type ConsumerObserver, type ParkedFailure, type RecordProcessor } from '../../../lib/sync/consumer.js';
-import { GHL_DAILY_QUOTA_REASON } from '../../../lib/ghl/errors.js';
+import { GHL_DAILY_QUOTA_REASON, type GhlWait } from '../../../lib/ghl/errors.js';
 import { permanentError, transientError } from '../../../lib/errors.js';
 import { SENT_AT, sqsEvent, sqsRecord } from '../../factories/sqs-records.js';
 
 const HOUR = 3_600_000;
 
 /** A consumer whose clock reads `ageMs` after the factory records were queued. */
-function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60_000, ghlUnavailable?: () => boolean) {
+function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60_000, ghlHeldBack?: () => GhlWait | undefined) {
   const parked: { record: SQSRecord; failure: ParkedFailure }[] = [];
   const dispositions: string[] = [];
   const observer: ConsumerObserver = { recordProcessed: () => {}, recordFailed: (_, __, disposition) => void dispositions.push(disposition) };
@@ -20,7 +20,7 @@ function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60
     now: () => SENT_AT + ageMs,
     random: () => 0.5,
     observer,
-    ...(ghlUnavailable && { ghlUnavailable }),
+    ...(ghlHeldBack && { ghlHeldBack }),
     parker: { park: async (record, failure) => void parked.push({ record, failure }) },
     visibility: {
       changeVisibility: async (changes) => void visibility.push(...changes.map((c) => ({ id: c.record.messageId, seconds: c.seconds }))),
@@ -28,6 +28,9 @@ function harness(processRecord: RecordProcessor, maxReceiveCount = 8, ageMs = 60
   });
   return { consume, parked, visibility, dispositions };
 }
+
+/** What the shared circuit says while open: the next probe in `retryAfterMs`, open for `heldForMs`. */
+const openFor = (retryAfterMs: number, heldForMs: number) => (): GhlWait => ({ reason: 'ghl-circuit-open', retryAfterMs, heldForMs });
 
 const circuitOpen = (retryAfterMs: number, heldForMs: number) =>
   transientError('GHL is unavailable (circuit open)', { reason: 'ghl-circuit-open', retryAfterMs, heldForMs });
@@ -237,20 +240,79 @@ describe('batch consumer', () => {
       const probeFailed = async () => {
         throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
       };
-      const duringOutage = harness(probeFailed, 1000, 30 * HOUR, () => true);
+      const duringOutage = harness(probeFailed, 1000, 30 * HOUR, openFor(30_000, HOUR));
       await duringOutage.consume(sqsEvent(sqsRecord({ receiveCount: 200 })));
       expect(duringOutage.parked).toEqual([]);
       expect(duringOutage.dispositions).toEqual(['retry']);
 
-      const healthy = harness(probeFailed, 1000, 30 * HOUR, () => false);
+      const healthy = harness(probeFailed, 1000, 30 * HOUR, () => undefined);
       await healthy.consume(sqsEvent(sqsRecord({ receiveCount: 200 })));
       expect(healthy.parked.map((p) => p.failure.reason)).toEqual(['ghl-503']);
+    });
+
+    it('brings a failed probe back with the held-back records (the circuit\'s wait, not the backoff) and starts nothing more of the batch', async () => {
+      const probe = sqsRecord({ groupId: 'a', receiveCount: 30 });
+      const b1 = sqsRecord({ groupId: 'b' });
+      const b2 = sqsRecord({ groupId: 'b' });
+      let failed!: () => void;
+      const afterProbe = new Promise<void>((resolve) => (failed = resolve));
+      const processRecord = vi.fn(async (record: SQSRecord) => {
+        if (record === probe) {
+          setImmediate(failed);
+          throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+        }
+        if (record === b1) await afterProbe;
+        return { status: 'synced' as const };
+      });
+      // Open for 10 min, next probe in 30 s: the held-back records wait max(30 s, 10 min / 10) = 60 s.
+      const { consume, visibility, parked } = harness(processRecord, 1000, 60_000, openFor(30_000, 600_000));
+      const response = await consume(sqsEvent(probe, b1, b2));
+
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([probe.messageId, b2.messageId]);
+      expect(processRecord).not.toHaveBeenCalledWith(b2);
+      expect(visibility).toEqual([
+        { id: probe.messageId, seconds: 60 },
+        { id: b2.messageId, seconds: 60 },
+      ]);
+      expect(parked).toEqual([]);
+    });
+
+    it('the request that opened the circuit waits until the first probe', async () => {
+      const { consume, visibility } = harness(async () => {
+        throw transientError('GHL did not answer in time', { reason: 'ghl-timeout' });
+      }, 1000, 60_000, openFor(30_000, 0));
+      const record = sqsRecord({ receiveCount: 4 });
+      await consume(sqsEvent(record));
+      expect(visibility).toEqual([{ id: record.messageId, seconds: 30 }]);
+    });
+
+    it('a transient failure while the circuit is closed keeps the ordinary backoff', async () => {
+      const { consume, visibility } = harness(async () => {
+        throw transientError('GHL answered 503', { reason: 'ghl-503', status: 503 });
+      }, 1000, 60_000, () => undefined);
+      const record = sqsRecord({ receiveCount: 30 });
+      await consume(sqsEvent(record));
+      expect(visibility).toEqual([{ id: record.messageId, seconds: 450 }]);
+    });
+
+    it('a child that hid itself for its contact keeps its own visibility during an outage', async () => {
+      const child = sqsRecord({ groupId: 'a' });
+      const other = sqsRecord({ groupId: 'b' });
+      const processRecord = vi.fn(async (record: SQSRecord) => {
+        if (record === child) throw transientError('Waiting for contact 7 to land in GHL', { reason: 'contact-pending' });
+        return { status: 'synced' as const };
+      });
+      const { consume, visibility } = harness(processRecord, 1000, 60_000, openFor(30_000, 600_000));
+      const response = await consume(sqsEvent(child, other));
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([child.messageId]);
+      expect(processRecord).toHaveBeenCalledWith(other);
+      expect(visibility).toEqual([]);
     });
 
     it('still parks a permanent failure at once during an outage', async () => {
       const { consume, parked } = harness(async () => {
         throw permanentError('GHL answered 422', { reason: 'ghl-422', status: 422 });
-      }, 1000, 60_000, () => true);
+      }, 1000, 60_000, openFor(30_000, HOUR));
       await consume(sqsEvent(sqsRecord()));
       expect(parked.map((p) => p.failure.reason)).toEqual(['ghl-422']);
     });
