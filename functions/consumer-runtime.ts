@@ -150,7 +150,7 @@ function childrenWaiting(
   }
   // Only contact events are ever sent: the sender knows the contacts queue alone.
   const contactsQueue = new SqsQueueSender(adapters.sqs, { contacts: queueUrlOf(config, 'contacts') } as Record<Entity, string>);
-  const childWaits: ChildWaitPorts = { waiters, visibility, contactsQueue };
+  const childWaits: ChildWaitPorts = { waiters, visibility, contactsQueue, fetchGraceMs: config.CHILD_FETCH_GRACE_MS };
   return { processor: { childWaits }, parker: (inner) => inner };
 }
 

@@ -7,7 +7,7 @@
  * Settings of different functions live side by side below so a reader sees them all at once.
  */
 import * as z from 'zod/mini';
-import { DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RETRY_HORIZON_MS, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type QueueOwner } from './entities.js';
+import { DEFAULT_CHILD_FETCH_GRACE_MS, DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RETRY_HORIZON_MS, deadLetterQueueUrlEnvVar, ENTITIES, queueUrlEnvVar, type QueueOwner } from './entities.js';
 import { DEFAULT_GHL_HEALTH_SETTINGS } from './ghl/circuit-breaker.js';
 import { DEFAULT_RATE_BUDGET } from './rate-budget.js';
 
@@ -119,6 +119,8 @@ export const consumerConfigSchema = z.object({
   GHL_CONTACT_LINKS: z.optional(z.enum(['on'])),
   /** How long a create claim blocks other workers; must exceed the consumer's timeout. */
   CREATE_LEASE_MS: positiveInt(600_000),
+  /** How long a child waits for an unknown contact's webhook before reading it from Relatel; 0: at once. */
+  CHILD_FETCH_GRACE_MS: nonNegativeInt(DEFAULT_CHILD_FETCH_GRACE_MS),
   /** Relatel API token secret, for hydrating thin payloads; without it thin contact events are parked. */
   RELATEL_SECRET_ID: z.optional(nonEmpty()),
   RELATEL_API_BASE_URL: z._default(z.url(), 'https://app.relatel.dk/api/v2'),

@@ -168,6 +168,13 @@ export const DEFAULT_MAX_RECEIVE_COUNT = 1000;
  */
 export const DEFAULT_RETRY_HORIZON_MS = 24 * 3_600_000;
 
+/**
+ * How long a child whose contact the sync never saw waits for the contact's own webhook before
+ * it reads the contact from Relatel (lib/sync/contact-wait.ts): in a burst the webhook is usually
+ * seconds behind the child; a contact really unknown costs this much latency.
+ */
+export const DEFAULT_CHILD_FETCH_GRACE_MS = 60_000;
+
 /** The entity queues keep messages for SQS's maximum, longer than any wait the consumers allow. */
 export const QUEUE_RETENTION_DAYS = 14;
 

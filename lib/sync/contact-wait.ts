@@ -5,12 +5,14 @@
  *    (only the contact's own fate decides the child's);
  *  - pending (its create is claimed, failing or queued): the child hides itself, notes that it
  *    waits (contact-waiters.ts), and the contacts consumer wakes it when the contact lands;
- *  - unknown to the sync (no webhook ever came for it): the child reads it from Relatel and
- *    queues it on the contacts queue, then waits as above.
+ *  - unknown to the sync (no webhook ever came for it): a young child (first received less than
+ *    a grace ago) waits as above without reading it, for the contact's own webhook, usually
+ *    seconds behind, to land and wake it; after the grace the child reads the contact from
+ *    Relatel and queues it on the contacts queue, then waits as above.
  * Why this order of hide, note and re-read loses no wake: docs/SYNC.md#children-wait-for-their-contact.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { DEFAULT_RETRY_HORIZON_MS, type Entity } from '../entities.js';
+import { DEFAULT_CHILD_FETCH_GRACE_MS, DEFAULT_RETRY_HORIZON_MS, type Entity } from '../entities.js';
 import { permanentError, transientError } from '../errors.js';
 import type { QueueMessage, QueueSender } from '../ingest/ports.js';
 import { contactEventMessage } from '../ops/backfill.js';
@@ -44,12 +46,14 @@ const timeOf = (iso: string | undefined) => (iso === undefined ? Number.NEGATIVE
 
 /** What a child needs to wait for its contact; the record processor makes one per SQS record. */
 export interface ChildWait {
-  /** Hides the record being synced (its own receipt handle) for long: a wake ends the wait sooner. */
-  hide(): Promise<void>;
-  /** Notes the record as waiting for the Relatel contact. */
-  note(relatelContactId: string): Promise<void>;
+  /** Hides the record being synced (its own receipt handle) for `seconds`: a wake ends the wait sooner. */
+  hide(seconds: number): Promise<void>;
+  /** Notes the record as waiting for the Relatel contact, for as long as it hides. */
+  note(relatelContactId: string, seconds: number): Promise<void>;
   /** Queues an event on the contacts queue. */
   queueContact(message: QueueMessage): Promise<void>;
+  /** What is left of the record's fetch grace (ms, 0 once spent): while any is, an unknown contact is waited for, not read. */
+  fetchGraceLeftMs(): number;
 }
 
 /** The ports a child consumer waits through. */
@@ -58,19 +62,32 @@ export interface ChildWaitPorts {
   /** The child's own queue. */
   visibility: VisibilityChanger;
   contactsQueue: QueueSender;
+  /** How long after its first receive a child waits for an unknown contact's webhook before reading it (default DEFAULT_CHILD_FETCH_GRACE_MS). */
+  fetchGraceMs?: number;
 }
 
 /** How long a waiting child hides: a missed wake costs at most this (SQS allows up to 12 h). */
 export const CHILD_HIDE_SECONDS = 900;
 
+/**
+ * Pure. What is left of a record's fetch grace at `nowMs`, counted from SQS's first receive of it
+ * (its sending when that is missing). 0 when SQS gave neither: no grace rather than one forever.
+ */
+export function fetchGraceLeftMs(record: Pick<SQSRecord, 'attributes'>, graceMs: number, nowMs: number): number {
+  const first = Number(record.attributes.ApproximateFirstReceiveTimestamp ?? record.attributes.SentTimestamp);
+  if (!Number.isFinite(first)) return 0;
+  return Math.max(0, Math.min(graceMs, first + graceMs - nowMs));
+}
+
 /** The ChildWait of one received record of a child queue. */
 export function childWaitOf(record: SQSRecord, entity: Entity, ports: ChildWaitPorts, now: () => Date): ChildWait {
   return {
-    hide: () => ports.visibility.changeVisibility([{ record, seconds: CHILD_HIDE_SECONDS }]),
+    hide: (seconds) => ports.visibility.changeVisibility([{ record, seconds }]),
     // The note lasts as long as the hide: the child's receipt handle is valid that long.
-    note: (relatelContactId) =>
-      ports.waiters.add(relatelContactId, { entity, messageId: record.messageId, receiptHandle: record.receiptHandle }, now(), CHILD_HIDE_SECONDS * 1000),
+    note: (relatelContactId, seconds) =>
+      ports.waiters.add(relatelContactId, { entity, messageId: record.messageId, receiptHandle: record.receiptHandle }, now(), seconds * 1000),
     queueContact: (message) => ports.contactsQueue.send(message),
+    fetchGraceLeftMs: () => fetchGraceLeftMs(record, ports.fetchGraceMs ?? DEFAULT_CHILD_FETCH_GRACE_MS, now().getTime()),
   };
 }
 
@@ -89,13 +106,17 @@ export async function ghlContactIdOf(relatelContactId: string | number, deps: Sy
   if (contact?.deletedInGhl && !contact.deleted) {
     throw transientError('The contact this record belongs to was deleted in GHL and is not written again yet', { reason: 'contact-not-synced' });
   }
-  if (standing === 'unknown') await requestContact(id, contact, deps);
-  else if (standing !== 'pending') throw contactFateError(id, standing);
+  // A young child waits for an unknown contact's own webhook, and only for the rest of its grace:
+  // then it comes back and reads the contact. No grace left: read it now, as before.
+  const graceLeftMs = standing === 'unknown' ? (deps.childWait?.fetchGraceLeftMs() ?? 0) : 0;
+  if (standing === 'unknown' && graceLeftMs === 0) await requestContact(id, contact, deps);
+  else if (standing !== 'pending' && standing !== 'unknown') throw contactFateError(id, standing);
 
   const wait = deps.childWait;
   if (wait === undefined) throw transientError('The contact this record belongs to is not synced to GHL yet', { reason: 'contact-not-synced' });
-  await wait.hide();
-  await wait.note(id);
+  const hideSeconds = graceLeftMs > 0 ? Math.ceil(graceLeftMs / 1000) : CHILD_HIDE_SECONDS;
+  await wait.hide(hideSeconds);
+  await wait.note(id, hideSeconds);
   // Read again after the note: a contact that landed before the note was taken is seen here,
   // one that lands after it finds the note and wakes this record.
   const now = await deps.state.get('contacts', id);

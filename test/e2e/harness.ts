@@ -1,8 +1,9 @@
 /**
  * The end-to-end tests' stack: the real local stack (local/stack.ts) on free ports, tuned to
  * finish quickly on a 2-core machine (short visibility timeout and long polls, a fast GHL rate
- * limit, a short GHL request timeout, a short SQS redelivery backoff, a 1 s circuit probe), plus the few things the
- * tests do to it: send signed events over HTTP, wait until it drains, read what was parked.
+ * limit, a short GHL request timeout, a short SQS redelivery backoff, a 1 s circuit probe, a 2 s
+ * fetch grace for children), plus the few things the tests do to it: send signed events over
+ * HTTP, wait until it drains, read what was parked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,8 @@ export async function startE2eStack(overrides: Partial<Omit<LocalStackOptions, '
       GHL_REQUEST_TIMEOUT_MS: '1000',
       // The shared GHL circuit probes every second, not every 30 s: an open circuit costs a test seconds.
       GHL_CIRCUIT_PROBE_INTERVAL_MS: '1000',
+      // A child waits 2 s, not a minute, for an unknown contact's webhook before reading it from Relatel.
+      CHILD_FETCH_GRACE_MS: '2000',
       // A claim left by a crashed consumer must lapse within the test: longer than a batch may run.
       CREATE_LEASE_MS: String(((overrides.queues?.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS) + 1) * 1000),
       ...overrides.handlerEnv,

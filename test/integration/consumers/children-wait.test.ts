@@ -95,10 +95,10 @@ describe('a child whose contact has met its fate', () => {
   });
 });
 
-describe('a child of a contact the sync has never seen', () => {
+describe('a child of a contact the sync has never seen, past its fetch grace', () => {
   it('reads the contact from Relatel and queues it; the contact syncs, wakes the child, and the child lands', async () => {
     const relatel = relatelHolding(relatelContact());
-    const h = await harness({ waitForContacts: true, relatel });
+    const h = await harness({ waitForContacts: true, relatel, fetchGraceMs: 0 });
 
     const [task] = await h.deliver(taskCreated());
     expect(task).toBeDefined();
@@ -119,7 +119,7 @@ describe('a child of a contact the sync has never seen', () => {
 
   it('lets the contact’s own webhook, arriving after the fetch, still set what Relatel’s API lacks (company, tags)', async () => {
     const { company: _company, tags: _tags, ...asTheApiHasIt } = relatelContact();
-    const h = await harness({ waitForContacts: true, relatel: relatelHolding(asTheApiHasIt) });
+    const h = await harness({ waitForContacts: true, relatel: relatelHolding(asTheApiHasIt), fetchGraceMs: 0 });
     const [task] = await h.deliver(taskCreated());
     await h.receive([h.recordFor(JSON.parse(h.queuedContacts[0]!.body) as RelatelEventFixture)]);
     await h.receive([redeliveryOf(task!)]);
@@ -133,7 +133,7 @@ describe('a child of a contact the sync has never seen', () => {
   });
 
   it('is parked as contact-unknown when Relatel has no such contact', async () => {
-    const h = await harness({ waitForContacts: true, relatel: relatelHolding() });
+    const h = await harness({ waitForContacts: true, relatel: relatelHolding(), fetchGraceMs: 0 });
     expect(await h.deliver(taskCreated())).toEqual([]);
     expect(h.parked.map((p) => [p.entity, p.failure.reason, p.failure.kind])).toEqual([['tasks', 'contact-unknown', 'permanent']]);
     expect(h.queuedContacts).toEqual([]);
@@ -153,5 +153,44 @@ describe('a child of a contact the sync has never seen', () => {
     again = redeliveryOf(again);
     expect((await h.receive([again])).failedMessageIds).toEqual([]);
     expect(h.parked.map((p) => [p.entity, p.failure.reason, p.failure.kind])).toEqual([['tasks', 'contact-unknown', 'transient']]);
+  });
+});
+
+describe('a young child of a contact the sync has not seen yet (its webhook seconds behind)', () => {
+  it('does not read the contact: it hides for the rest of its grace, noted, and the contact\'s own webhook wakes it', async () => {
+    const relatel = relatelHolding(relatelContact());
+    const h = await harness({ waitForContacts: true, relatel, maxReceiveCount: 1000 });
+
+    const [task] = await h.deliver(taskCreated());
+    expect(task).toBeDefined();
+    expect(relatel.reads).toEqual([]);
+    expect(h.queuedContacts).toEqual([]);
+    // First received 1 s after now (the factory's), so the whole minute of grace is left.
+    expect(h.visibilityChanges).toEqual([{ messageId: task!.messageId, seconds: 60 }]);
+
+    h.clock.advance(5_000);
+    await h.sync(contactCreated());
+    expect(h.woken).toEqual([task!.messageId]);
+    expect((await h.receive([redeliveryOf(task!)])).failedMessageIds).toEqual([]);
+
+    expect(relatel.reads).toEqual([]);
+    expect(h.parked).toEqual([]);
+    const [ghlContact] = h.ghl.state.contacts();
+    expect(ghlContact).toMatchObject({ companyName: 'Hansen Tømrer ApS' });
+    expect(h.ghl.state.tasks(ghlContact!.id)).toMatchObject([{ title: 'Send tilbud' }]);
+  });
+
+  it('reads the contact once the grace is spent and no webhook came', async () => {
+    const relatel = relatelHolding(relatelContact());
+    const h = await harness({ waitForContacts: true, relatel, maxReceiveCount: 1000 });
+    const [task] = await h.deliver(taskCreated());
+    expect(relatel.reads).toEqual([]);
+
+    h.clock.advance(61_000);
+    const again = redeliveryOf(task!);
+    expect((await h.receive([again])).failedMessageIds).toEqual([again.messageId]);
+    expect(relatel.reads).toEqual(['481516']);
+    expect(h.queuedContacts.map((message) => message.groupId)).toEqual(['481516']);
+    expect(h.visibilityChanges.at(-1)).toEqual({ messageId: task!.messageId, seconds: 900 });
   });
 });

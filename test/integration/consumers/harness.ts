@@ -65,6 +65,8 @@ export interface HarnessOptions {
    * notes in memory, wakes recorded in `woken`, contacts queued by children in `queuedContacts`.
    */
   waitForContacts?: boolean;
+  /** How long a child waits for an unknown contact's webhook before reading it (default: production's, 60 s). */
+  fetchGraceMs?: number;
 }
 
 export interface DeliveryRound {
@@ -171,7 +173,14 @@ export async function startConsumerHarness(options: HarnessOptions = {}): Promis
           entity,
           onSynced: observed.onSynced,
           ...(contacts && { wakeChildren: wake }),
-          ...(children && { childWaits: { waiters, visibility, contactsQueue: { send: async (message) => void queuedContacts.push(message) } } }),
+          ...(children && {
+            childWaits: {
+              waiters,
+              visibility,
+              contactsQueue: { send: async (message) => void queuedContacts.push(message) },
+              ...(options.fetchGraceMs !== undefined && { fetchGraceMs: options.fetchGraceMs }),
+            },
+          }),
           sync: {
             state,
             ghl: client,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SyncError } from '../../../lib/errors.js';
 import type { QueueMessage } from '../../../lib/ingest/ports.js';
 import type { RelatelClient } from '../../../lib/relatel/client.js';
-import { childWaitOf, contactStanding, ghlContactIdOf, type ChildWait } from '../../../lib/sync/contact-wait.js';
+import type { SQSRecord } from 'aws-lambda';
+import { childWaitOf, contactStanding, fetchGraceLeftMs, ghlContactIdOf, type ChildWait } from '../../../lib/sync/contact-wait.js';
 import { InMemoryContactWaiters } from '../../../lib/sync/contact-waiters.js';
 import { sqsRecord } from '../../factories/sqs-records.js';
 import type { SyncDependencies } from '../../../lib/sync/dependencies.js';
@@ -36,16 +37,17 @@ describe('where a child’s contact stands', () => {
   });
 });
 
-/** A ChildWait that records what the child did, in order. */
-function recordingWait(onNote?: () => Promise<void>) {
+/** A ChildWait that records what the child did, in order; `graceLeftMs` of its fetch grace is left. */
+function recordingWait(onNote?: () => Promise<void>, graceLeftMs = 0) {
   const steps: string[] = [];
   const queued: QueueMessage[] = [];
   const wait: ChildWait = {
-    hide: async () => void steps.push('hide'),
-    note: async (id) => {
-      steps.push(`note ${id}`);
+    hide: async (seconds) => void steps.push(`hide ${seconds}`),
+    note: async (id, seconds) => {
+      steps.push(`note ${id} ${seconds}`);
       await onNote?.();
     },
+    fetchGraceLeftMs: () => graceLeftMs,
     queueContact: async (message) => {
       steps.push('queue');
       queued.push(message);
@@ -89,7 +91,7 @@ describe('a child whose contact is not in GHL', () => {
     await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
     const { wait, steps } = recordingWait();
     expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-pending' });
-    expect(steps).toEqual(['hide', 'note 481516']);
+    expect(steps).toEqual(['hide 900', 'note 481516 900']);
   });
 
   it('proceeds when its contact landed while it noted itself (the wake found no note yet)', async () => {
@@ -124,7 +126,7 @@ describe('a child whose contact is not in GHL', () => {
     expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-pending' });
 
     expect(reads).toEqual(['481516']);
-    expect(steps).toEqual(['queue', 'hide', 'note 481516']);
+    expect(steps).toEqual(['queue', 'hide 900', 'note 481516 900']);
     expect(queued).toHaveLength(1);
     expect(queued[0]).toMatchObject({
       entity: 'contacts',
@@ -149,7 +151,7 @@ describe('a child whose contact is not in GHL', () => {
     const second = recordingWait();
     expect(await failureOf(ghlContactIdOf(481516, { ...deps, childWait: second.wait }))).toEqual({ kind: 'transient', reason: 'contact-pending' });
     expect(reads).toEqual(['481516']);
-    expect(second.steps).toEqual(['hide', 'note 481516']);
+    expect(second.steps).toEqual(['hide 900', 'note 481516 900']);
   });
 
   it('queues a contact whose last event left no GHL twin as happening just after that event', async () => {
@@ -159,6 +161,44 @@ describe('a child whose contact is not in GHL', () => {
     const { wait, queued } = recordingWait();
     await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })));
     expect(JSON.parse(queued[0]!.body)).toMatchObject({ occurred_at: '2026-03-01T12:00:00.001Z' });
+  });
+
+  it('a young child of a contact the sync never saw waits for the contact\'s webhook, for the rest of its grace, without reading it', async () => {
+    const state = new InMemorySyncStateStore();
+    const { relatel, reads } = relatelWith({ '481516': relatelContact() });
+    const { wait, steps, queued } = recordingWait(undefined, 41_500);
+
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-pending' });
+
+    expect(reads).toEqual([]);
+    expect(queued).toEqual([]);
+    expect(steps).toEqual(['hide 42', 'note 481516 42']);
+    expect(await state.get('contacts', '481516')).toBeUndefined();
+  });
+
+  it('a young child proceeds when its contact landed while it noted itself', async () => {
+    const state = new InMemorySyncStateStore();
+    const { relatel, reads } = relatelWith({ '481516': relatelContact() });
+    const { wait } = recordingWait(async () => void (await state.save(contact({ ghlId: 'g-9', version: 0 }), 0)), 30_000);
+    expect(await ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait }))).toBe('g-9');
+    expect(reads).toEqual([]);
+  });
+
+  it('a young child of a parked or deleted contact is parked at once, grace or not', async () => {
+    const state = new InMemorySyncStateStore();
+    await state.save(contact({ parkedAt: ago(1000), version: 0 }), 0);
+    const { wait, steps } = recordingWait(undefined, 30_000);
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: wait })))).toEqual({ kind: 'permanent', reason: 'contact-parked' });
+    expect(steps).toEqual([]);
+  });
+
+  it('once its grace is spent, the child reads the contact as before', async () => {
+    const state = new InMemorySyncStateStore();
+    const { relatel, reads } = relatelWith({ '481516': relatelContact() });
+    const { wait, steps } = recordingWait(undefined, 0);
+    await failureOf(ghlContactIdOf(481516, depsOf(state, { relatel, childWait: wait })));
+    expect(reads).toEqual(['481516']);
+    expect(steps).toEqual(['queue', 'hide 900', 'note 481516 900']);
   });
 
   it('is parked as contact-unknown when Relatel has no such contact', async () => {
@@ -184,6 +224,24 @@ describe('a child whose contact is not in GHL', () => {
   });
 });
 
+describe('the fetch grace of a received record', () => {
+  const received = (attributes: Record<string, string>) => ({ attributes }) as unknown as Pick<SQSRecord, 'attributes'>;
+  const T = NOW.getTime();
+
+  it('counts from SQS\'s first receive, falling back to its sending', () => {
+    expect(fetchGraceLeftMs(received({ ApproximateFirstReceiveTimestamp: String(T - 20_000), SentTimestamp: String(T - 50_000) }), 60_000, T)).toBe(40_000);
+    expect(fetchGraceLeftMs(received({ SentTimestamp: String(T - 50_000) }), 60_000, T)).toBe(10_000);
+  });
+
+  it('is spent after the grace, and none without a timestamp; never more than the grace (clock skew)', () => {
+    expect(fetchGraceLeftMs(received({ ApproximateFirstReceiveTimestamp: String(T - 60_000) }), 60_000, T)).toBe(0);
+    expect(fetchGraceLeftMs(received({ ApproximateFirstReceiveTimestamp: String(T - 3_600_000) }), 60_000, T)).toBe(0);
+    expect(fetchGraceLeftMs(received({}), 60_000, T)).toBe(0);
+    expect(fetchGraceLeftMs(received({ ApproximateFirstReceiveTimestamp: String(T + 5_000) }), 60_000, T)).toBe(60_000);
+    expect(fetchGraceLeftMs(received({ ApproximateFirstReceiveTimestamp: String(T) }), 0, T)).toBe(0);
+  });
+});
+
 describe('the ChildWait of a received record', () => {
   it('hides the record itself for 15 minutes and notes it, by entity, message id and receipt handle, for as long', async () => {
     const waiters = new InMemoryContactWaiters();
@@ -200,14 +258,20 @@ describe('the ChildWait of a received record', () => {
       () => NOW,
     );
 
-    await wait.hide();
-    await wait.note('481516');
+    await wait.hide(900);
+    await wait.note('481516', 900);
 
     expect(hidden).toEqual([{ messageId: record.messageId, seconds: 900 }]);
+    // Its grace counts from its first receive, the factory's sending + 1 s, and lasts a minute by default.
+    const firstReceived = Number(record.attributes.ApproximateFirstReceiveTimestamp);
+    expect(childWaitOf(record, 'tasks', { waiters, visibility: { changeVisibility: async () => {} }, contactsQueue: { send: async () => undefined } }, () => new Date(firstReceived + 15_000)).fetchGraceLeftMs()).toBe(45_000);
+    expect(
+      childWaitOf(record, 'tasks', { waiters, visibility: { changeVisibility: async () => {} }, contactsQueue: { send: async () => undefined }, fetchGraceMs: 0 }, () => new Date(firstReceived)).fetchGraceLeftMs(),
+    ).toBe(0);
     expect(await waiters.take('481516', new Date(NOW.getTime() + 899_000))).toEqual([
       { entity: 'tasks', messageId: record.messageId, receiptHandle: record.receiptHandle },
     ]);
-    await wait.note('481516');
+    await wait.note('481516', 900);
     expect(await waiters.take('481516', new Date(NOW.getTime() + 900_000))).toEqual([]);
   });
 });
