@@ -77,6 +77,8 @@ export interface BurstResult {
   readonly differences: readonly string[];
   /** Accepted GHL requests in each 10 s from the first (GHL's limit: 100). */
   readonly per10s: readonly number[];
+  /** Contacts read from Relatel's API by children that came before their contact. */
+  readonly relatelContactReads: number;
 }
 
 export async function runBurstBench(options: { contacts?: number; progress?: (line: string) => void } = {}): Promise<BurstResult> {
@@ -116,6 +118,7 @@ export async function runBurstBench(options: { contacts?: number; progress?: (li
       parked: await readParked(bench.sqs, bench.aws.queues),
       differences: stateDifferences(snapshot, workload.expected, true),
       per10s: requestsPerBucket(requests, 10_000),
+      relatelContactReads: bench.stack.relatelSimulator?.state.requests().filter((request) => request.operation === 'contacts.get').length ?? 0,
     };
     progress(`burst: ${JSON.stringify(result)}`);
     return result;

@@ -123,6 +123,7 @@ async function burstPart(print: (text: string) => void) {
   print(`Accepted GHL requests in each 10 s from the first (limit 100): ${r.per10s.join(' ')}\n`);
   print(`GHL requests by operation: ${JSON.stringify(r.byOperation)}; by status: ${JSON.stringify(r.byStatus)}\n`);
   print(`What the consumers made of the events: ${JSON.stringify(r.results)}\n`);
+  print(`Contacts read from Relatel by children that came first: ${r.relatelContactReads}\n`);
   if (r.differences.length > 0) print(`Differences: ${r.differences.slice(0, 10).join('; ')}\n`);
   print(
     `Targets: utilisation ${mark(r.utilisation >= TARGETS.utilisation)}, 429s ${mark(r.rateLimited === 0)}, nothing parked ${mark(r.parked.length === 0)}, exact state ${mark(r.differences.length === 0)}.\n`,
