@@ -181,7 +181,7 @@ function consumerEnvironment(
 /**
  * Children waiting for their contact (lib/sync/contact-wait.ts), between the pipelines: a child
  * consumer queues contacts it reads from Relatel on the contacts queue (SendMessage); the
- * contacts consumer takes the waiting notes (Query and BatchWriteItem on the table) and makes
+ * contacts consumer takes the waiting notes (Query, then DeleteItem as every consumer may) and makes
  * the children visible in their queues (ChangeMessageVisibilityBatch, authorised as
  * sqs:ChangeMessageVisibility). Each learns the other queues' URLs from its environment.
  */
@@ -198,6 +198,6 @@ export function wireChildrenWaiting(pipelines: Readonly<Record<Entity, EntityPip
     new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: children.map((entity) => pipelines[entity].queue.queueArn) }),
   );
   contacts.consumer.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: [syncTable.tableArn] }),
+    new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [syncTable.tableArn] }),
   );
 }

@@ -2,10 +2,12 @@
  * The ContactWaiters port (lib/sync/contact-waiters.ts) on the sync-state table.
  *   pk `waiting-for#<relatelContactId>`  sk `<entity>#<messageId>`  receiptHandle, expiresAt
  * One item per waiting message, so a child noted again (a later receive) replaces its receipt
- * handle; a Query on the contact's key finds every child of every entity.
+ * handle; a Query on the contact's key finds every child of every entity. Each note goes to
+ * whoever deletes it (a take or a withdraw): a delete returns the item only to the one that
+ * removed it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENTITIES, SYNC_TABLE, type Entity } from '../entities.js';
 import type { ContactWaiters, WaitingChild } from '../sync/contact-waiters.js';
 
@@ -13,9 +15,6 @@ const PK = SYNC_TABLE.partitionKey;
 const SK = SYNC_TABLE.sortKey;
 const EXPIRES_AT = SYNC_TABLE.ttlAttribute;
 const partitionOf = (relatelContactId: string) => `waiting-for#${relatelContactId}`;
-
-/** BatchWriteItem takes at most 25 requests. */
-const MAX_BATCH_WRITE = 25;
 
 export class DynamoContactWaiters implements ContactWaiters {
   private readonly documents: DynamoDBDocumentClient;
@@ -59,23 +58,24 @@ export class DynamoContactWaiters implements ContactWaiters {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
 
-    for (let start = 0; start < items.length; start += MAX_BATCH_WRITE) {
-      const chunk = items.slice(start, start + MAX_BATCH_WRITE);
-      let unprocessed = chunk.map((item) => ({ DeleteRequest: { Key: { [PK]: item[PK], [SK]: item[SK] } } }));
-      // Deletes DynamoDB left unprocessed are sent again; a note left behind would only wake a
-      // child once more, which costs a receive, so a few attempts are enough.
-      for (let attempt = 0; attempt < 3 && unprocessed.length > 0; attempt++) {
-        const { UnprocessedItems } = await this.documents.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: unprocessed } }),
-        );
-        unprocessed = (UnprocessedItems?.[this.tableName] ?? []) as typeof unprocessed;
-      }
-    }
+    // One delete per note, not a batch: only a delete that removed the note hands it out, so a
+    // child that withdrew its note meanwhile is not woken as well (usually a note or three).
+    const removed = await Promise.all(items.map((item) => this.remove(item[PK], item[SK])));
     const nowSeconds = now.getTime() / 1000;
-    return items.flatMap((item) => {
-      const child = childOf(item);
-      return child !== undefined && Number(item[EXPIRES_AT]) > nowSeconds ? [child] : [];
+    return removed.flatMap((item) => {
+      const child = item && childOf(item);
+      return child !== undefined && Number(item![EXPIRES_AT]) > nowSeconds ? [child] : [];
     });
+  }
+
+  async withdraw(relatelContactId: string, child: Pick<WaitingChild, 'entity' | 'messageId'>): Promise<boolean> {
+    return (await this.remove(partitionOf(relatelContactId), `${child.entity}#${child.messageId}`)) !== undefined;
+  }
+
+  /** Deletes one note; answers it when this delete removed it, undefined when it was gone. */
+  private async remove(pk: unknown, sk: unknown): Promise<Record<string, unknown> | undefined> {
+    const { Attributes } = await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: pk, [SK]: sk }, ReturnValues: 'ALL_OLD' }));
+    return Attributes;
   }
 }
 

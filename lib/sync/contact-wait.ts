@@ -50,6 +50,8 @@ export interface ChildWait {
   hide(seconds: number): Promise<void>;
   /** Notes the record as waiting for the Relatel contact, for as long as it hides. */
   note(relatelContactId: string, seconds: number): Promise<void>;
+  /** Removes the record's note; true when this call removed it, false when a wake took it first. */
+  withdraw(relatelContactId: string): Promise<boolean>;
   /** Queues an event on the contacts queue. */
   queueContact(message: QueueMessage): Promise<void>;
   /** What is left of the record's fetch grace (ms, 0 once spent): while any is, an unknown contact is waited for, not read. */
@@ -86,6 +88,7 @@ export function childWaitOf(record: SQSRecord, entity: Entity, ports: ChildWaitP
     // The note lasts as long as the hide: the child's receipt handle is valid that long.
     note: (relatelContactId, seconds) =>
       ports.waiters.add(relatelContactId, { entity, messageId: record.messageId, receiptHandle: record.receiptHandle }, now(), seconds * 1000),
+    withdraw: (relatelContactId) => ports.waiters.withdraw(relatelContactId, { entity, messageId: record.messageId }),
     queueContact: (message) => ports.contactsQueue.send(message),
     fetchGraceLeftMs: () => fetchGraceLeftMs(record, ports.fetchGraceMs ?? DEFAULT_CHILD_FETCH_GRACE_MS, now().getTime()),
   };
@@ -121,9 +124,12 @@ export async function ghlContactIdOf(relatelContactId: string | number, deps: Sy
   // one that lands after it finds the note and wakes this record.
   const now = await deps.state.get('contacts', id);
   const after = contactStanding(now, deps.now(), DEFAULT_RETRY_HORIZON_MS);
+  if (after === 'pending' || after === 'unknown') throw transientError(`Waiting for contact ${id} to land in GHL`, { reason: 'contact-pending' });
+  // Decided meanwhile: whoever removes the note goes on. A wake that took it has made (or is
+  // making) this record visible: its next receive goes on alone, rather than beside this one.
+  if (!(await wait.withdraw(id))) throw transientError(`Contact ${id} landed: the woken receive goes on`, { reason: 'contact-pending' });
   if (after === 'linked') return now!.ghlId!;
-  if (after === 'deleted' || after === 'parked') throw contactFateError(id, after);
-  throw transientError(`Waiting for contact ${id} to land in GHL`, { reason: 'contact-pending' });
+  throw contactFateError(id, after);
 }
 
 function contactFateError(id: string, standing: 'deleted' | 'parked') {

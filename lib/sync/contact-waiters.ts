@@ -19,8 +19,13 @@ export interface WaitingChild {
 export interface ContactWaiters {
   /** Notes that `child` waits for the Relatel contact; forgotten after `ttlMs` if nobody takes it. */
   add(relatelContactId: string, child: WaitingChild, now: Date, ttlMs: number): Promise<void>;
-  /** The children noted for the contact (not expired at `now`), removed from the notes. */
+  /**
+   * The children noted for the contact (not expired at `now`), removed from the notes. A note
+   * is given to one caller only: to this take, or to a `withdraw` of it, never to both.
+   */
   take(relatelContactId: string, now: Date): Promise<WaitingChild[]>;
+  /** Removes the child's note; true when this call removed it (so no take has it or will). */
+  withdraw(relatelContactId: string, child: Pick<WaitingChild, 'entity' | 'messageId'>): Promise<boolean>;
 }
 
 /** Makes waiting children visible in their queues now. */
@@ -41,5 +46,9 @@ export class InMemoryContactWaiters implements ContactWaiters {
     const waiting = this.notes.get(relatelContactId);
     this.notes.delete(relatelContactId);
     return [...(waiting?.values() ?? [])].filter((note) => note.expiresAt > now.getTime()).map((note) => note.child);
+  }
+
+  async withdraw(relatelContactId: string, child: Pick<WaitingChild, 'entity' | 'messageId'>): Promise<boolean> {
+    return this.notes.get(relatelContactId)?.delete(`${child.entity}#${child.messageId}`) ?? false;
   }
 }

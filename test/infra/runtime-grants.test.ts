@@ -61,7 +61,7 @@ const CONSUMER_EXPECTATIONS = (entity: string): Record<string, string[]> => ({
   // SqsDeadLetterParker parks a permanent failure with its reason.
   [`DLQ_URL_${entity.toUpperCase()}`]: SEND,
   // DynamoSyncStateStore (Get, Put, Update), DynamoRateBudgetStore (Get, Update), DynamoLock
-  // (Put, Delete), DynamoGhlHealthStore (Get, Put), DynamoContactWaiters.add (Put). listStates' Scan
+  // (Put, Delete), DynamoGhlHealthStore (Get, Put), DynamoContactWaiters.add (Put) and .withdraw (Delete). listStates' Scan
   // runs only in `npm run verify`, with the operator's credentials.
   SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // Reads the credentials; an OAuth refresh writes the new refresh token back (PutSecretValueCommand).
@@ -70,10 +70,10 @@ const CONSUMER_EXPECTATIONS = (entity: string): Record<string, string[]> => ({
   ...(entity === 'contacts' ? CONTACTS_CONSUMER_EXPECTATIONS : CHILD_CONSUMER_EXPECTATIONS),
 });
 // The contacts consumer wakes children waiting for a contact: DynamoContactWaiters.take (Query,
-// BatchWriteItem) and SqsChildWaker's ChangeMessageVisibilityBatch in each child queue.
+// then DeleteItem per note) and SqsChildWaker's ChangeMessageVisibilityBatch in each child queue.
 const WAKE = ['sqs:ChangeMessageVisibility'];
 const CONTACTS_CONSUMER_EXPECTATIONS: Record<string, string[]> = {
-  SYNC_TABLE_NAME: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  SYNC_TABLE_NAME: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   QUEUE_URL_TASKS: WAKE,
   QUEUE_URL_NOTES: WAKE,
   QUEUE_URL_APPOINTMENTS: WAKE,

@@ -46,6 +46,17 @@ function describeContactWaitersContract(make: () => Promise<ContactWaiters>) {
     expect(await waiters.take('c-1', new Date(NOW.getTime() + 16 * MINUTE))).toEqual([]);
   });
 
+  it('gives each note to one caller: the take or the child withdrawing it, never both', async () => {
+    const waiters = await make();
+    await waiters.add('c-1', task('m-1'), NOW, 15 * MINUTE);
+    await waiters.add('c-1', task('m-2'), NOW, 15 * MINUTE);
+    expect(await waiters.withdraw('c-1', { entity: 'tasks', messageId: 'm-1' })).toBe(true);
+    expect(await waiters.withdraw('c-1', { entity: 'tasks', messageId: 'm-1' })).toBe(false);
+    expect(await waiters.take('c-1', NOW)).toEqual([task('m-2')]);
+    expect(await waiters.withdraw('c-1', { entity: 'tasks', messageId: 'm-2' })).toBe(false);
+    expect(await waiters.withdraw('nobody', { entity: 'notes', messageId: 'm-3' })).toBe(false);
+  });
+
   it('takes nothing for a contact nobody waits for', async () => {
     expect(await (await make()).take('nobody', NOW)).toEqual([]);
   });
@@ -81,7 +92,31 @@ describe('on the local AWS servers', () => {
       return new DynamoContactWaiters(dynamo, tableName);
     });
 
-    it('takes more children than one BatchWriteItem deletes', async () => {
+    it('does not hand out a note the child withdrew between the take\'s query and its delete', async () => {
+      tables += 1;
+      const tableName = `waiters-${tables}`;
+      await createSyncTable(dynamo, tableName);
+      const child = new DynamoContactWaiters(dynamo, tableName);
+      await child.add('c-1', task('m-1'), NOW, 15 * MINUTE);
+      await child.add('c-1', task('m-2'), NOW, 15 * MINUTE);
+      // The contacts consumer's client: right after its Query answers, the child m-1 withdraws.
+      const contactsClient = localDynamoClient(aws.dynamodb.endpoint);
+      contactsClient.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (context.commandName === 'QueryCommand') await child.withdraw('c-1', { entity: 'tasks', messageId: 'm-1' });
+          return result;
+        },
+        { step: 'initialize' },
+      );
+      try {
+        expect(await new DynamoContactWaiters(contactsClient, tableName).take('c-1', NOW)).toEqual([task('m-2')]);
+      } finally {
+        contactsClient.destroy();
+      }
+    });
+
+    it('takes thirty children of one contact', async () => {
       tables += 1;
       const tableName = `waiters-${tables}`;
       await createSyncTable(dynamo, tableName);

@@ -37,8 +37,11 @@ describe('where a child’s contact stands', () => {
   });
 });
 
-/** A ChildWait that records what the child did, in order; `graceLeftMs` of its fetch grace is left. */
-function recordingWait(onNote?: () => Promise<void>, graceLeftMs = 0) {
+/**
+ * A ChildWait that records what the child did, in order; `graceLeftMs` of its fetch grace is
+ * left; `noteTaken`: a wake took its note before it could withdraw it.
+ */
+function recordingWait(onNote?: () => Promise<void>, graceLeftMs = 0, noteTaken = false) {
   const steps: string[] = [];
   const queued: QueueMessage[] = [];
   const wait: ChildWait = {
@@ -48,6 +51,10 @@ function recordingWait(onNote?: () => Promise<void>, graceLeftMs = 0) {
       await onNote?.();
     },
     fetchGraceLeftMs: () => graceLeftMs,
+    withdraw: async (id) => {
+      steps.push(`withdraw ${id}`);
+      return !noteTaken;
+    },
     queueContact: async (message) => {
       steps.push('queue');
       queued.push(message);
@@ -97,8 +104,32 @@ describe('a child whose contact is not in GHL', () => {
   it('proceeds when its contact landed while it noted itself (the wake found no note yet)', async () => {
     const state = new InMemorySyncStateStore();
     const pending = await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
-    const { wait } = recordingWait(async () => void (await state.save({ ...pending, ghlId: 'g-7' }, pending.version)));
+    const { wait, steps } = recordingWait(async () => void (await state.save({ ...pending, ghlId: 'g-7' }, pending.version)));
     expect(await ghlContactIdOf(481516, depsOf(state, { childWait: wait }))).toBe('g-7');
+    // It withdrew its note: no wake brings the record back while it syncs.
+    expect(steps).toEqual(['hide 900', 'note 481516 900', 'withdraw 481516']);
+  });
+
+  it('leaves its contact, landed while it noted itself, to its woken receive when the wake took the note first', async () => {
+    const state = new InMemorySyncStateStore();
+    const pending = await state.save(contact({ pendingCreateSince: ago(1000), version: 0 }), 0);
+    const { wait, steps } = recordingWait(async () => void (await state.save({ ...pending, ghlId: 'g-7' }, pending.version)), 0, true);
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: wait })))).toEqual({ kind: 'transient', reason: 'contact-pending' });
+    expect(steps).toEqual(['hide 900', 'note 481516 900', 'withdraw 481516']);
+  });
+
+  it('leaves a contact parked while it noted itself to its woken receive too, when the wake took the note', async () => {
+    const state = new InMemorySyncStateStore();
+    const pending = await state.save(contact({ pendingCreateSince: ago(60_000), version: 0 }), 0);
+    const parkNow = async () => void (await state.save({ ...pending, parkedAt: NOW.toISOString() }, pending.version));
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(state, { childWait: recordingWait(parkNow, 0, true).wait })))).toEqual({
+      kind: 'transient',
+      reason: 'contact-pending',
+    });
+    const again = new InMemorySyncStateStore();
+    const pendingAgain = await again.save(contact({ pendingCreateSince: ago(60_000), version: 0 }), 0);
+    const parkAgain = async () => void (await again.save({ ...pendingAgain, parkedAt: NOW.toISOString() }, pendingAgain.version));
+    expect(await failureOf(ghlContactIdOf(481516, depsOf(again, { childWait: recordingWait(parkAgain).wait })))).toEqual({ kind: 'permanent', reason: 'contact-parked' });
   });
 
   it('is parked as contact-parked when its contact was parked, without hiding', async () => {
@@ -273,5 +304,10 @@ describe('the ChildWait of a received record', () => {
     ]);
     await wait.note('481516', 900);
     expect(await waiters.take('481516', new Date(NOW.getTime() + 900_000))).toEqual([]);
+    // Withdrawn by the record itself: no take hands it out.
+    await wait.note('481516', 900);
+    expect(await wait.withdraw('481516')).toBe(true);
+    expect(await wait.withdraw('481516')).toBe(false);
+    expect(await waiters.take('481516', NOW)).toEqual([]);
   });
 });
