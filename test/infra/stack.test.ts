@@ -314,7 +314,7 @@ describe('least privilege', () => {
                   ['sqs:ChangeMessageVisibility'],
                   (['tasks', 'notes', 'appointments'] as const).map((child) => stack.pipelines[child].queue.queueArn),
                 ),
-                allow(['dynamodb:Query', 'dynamodb:BatchWriteItem'], [stack.syncState.table.tableArn]),
+                allow(['dynamodb:Query'], [stack.syncState.table.tableArn]),
               ]
             : [allow(['sqs:SendMessage'], [stack.pipelines.contacts.queue.queueArn])]),
         ]),
