@@ -25,9 +25,10 @@ import { SqsQueueSender } from '../../lib/aws/sqs-queue-sender.js';
 import { ghlCatchUpConfigSchema, loadConfig, queueUrlOf } from '../../lib/config.js';
 import type { QueueOwner } from '../../lib/entities.js';
 import { parseMappingConfig } from '../../lib/mapping/config.js';
-import { createLogger } from '../../lib/observability.js';
+import { createLogger, createMetrics } from '../../lib/observability.js';
 import { DynamoCheckpointStore } from '../../lib/ops/dynamo-checkpoint.js';
 import { runGhlCatchUp, type GhlCatchUpSummary } from '../../lib/reverse/catch-up.js';
+import { GHL_CATCH_UP_SERVICE_NAME, recordDeletionSweep } from '../../lib/reverse/deletion-sweep-observe.js';
 import { runScheduledDeletionSweep, type ScheduledDeletionSweepSummary } from '../../lib/reverse/deletion-sweep-schedule.js';
 
 /** Left for saving the checkpoint and logging the summary before the Lambda timeout. */
@@ -35,7 +36,9 @@ const STOP_BEFORE_TIMEOUT_MS = 60_000;
 const FIRST_RUN_LOOKBACK_MS = 24 * 3_600_000;
 
 const config = loadConfig(ghlCatchUpConfigSchema);
-const logger = createLogger('ghl-catch-up');
+const logger = createLogger(GHL_CATCH_UP_SERVICE_NAME);
+// The deletion sweep's gauges, which page on-call (lib/reverse/deletion-sweep-observe.ts).
+const metrics = createMetrics(GHL_CATCH_UP_SERVICE_NAME);
 const mapping = parseMappingConfig(config.MAPPING_CONFIG);
 const dynamo = new DynamoDBClient({});
 const deps = {
@@ -67,8 +70,6 @@ export const handler = middy<unknown, GhlCatchUpRunSummary>()
       ratePerSecond: config.CATCH_UP_RATE_PER_SECOND,
       shouldStop,
     });
-    // Counts and GHL ids only. Warned: an outcome that needs on-call (docs/RUNBOOK.md, lost deletes).
-    if (deletionSweep.outcome === 'walk-incomplete' || deletionSweep.outcome === 'refused') logger.warn('GHL deletion sweep', { ...deletionSweep });
-    else logger.info('GHL deletion sweep', { ...deletionSweep });
+    recordDeletionSweep(deletionSweep, logger, metrics);
     return { ...summary, deletionSweep };
   });
