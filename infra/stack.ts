@@ -107,7 +107,13 @@ export class RelatelGhlSyncStack extends Stack {
       relatelApiToken: this.secrets.relatelApiToken,
     });
 
-    this.monitoring.watch({ config, pipelines: this.pipelines, ingest: this.ingest });
+    this.monitoring.watch({
+      config,
+      pipelines: this.pipelines,
+      ingest: this.ingest,
+      reconciliation: this.reconciliation,
+      ghlCatchUp: this.ghlCatchUp,
+    });
     for (const flow of this.ghlFlows) this.monitoring.dashboard?.addWidgets(...flow.dashboardRow());
 
     this.addOutputs();

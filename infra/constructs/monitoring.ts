@@ -10,10 +10,21 @@ import { Construct } from 'constructs';
 import { ENTITIES, type Entity } from '../../lib/entities.js';
 import { WEBHOOK_METRICS, WEBHOOK_SERVICE_NAME, WEBHOOK_SIGNATURE_FAILURES_METRIC } from '../../lib/ingest/observe.js';
 import { METRICS_NAMESPACE } from '../../lib/observability.js';
+import { DELETION_SWEEP_METRICS } from '../../lib/reverse/deletion-sweep-observe.js';
 import { CONSUMER_METRICS, consumerServiceName } from '../../lib/sync/observe.js';
 import type { InfraConfig } from '../config.js';
 import type { EntityPipeline } from './entity-pipeline.js';
+import type { GhlCatchUp } from './ghl-catch-up.js';
 import type { IngestApi } from './ingest-api.js';
+import type { Reconciliation } from './reconciliation.js';
+import {
+  INCOMPLETE_SWEEPS_TO_ALARM,
+  deletionSweepMetric,
+  deletionSweepPeriod,
+  scheduledJobErrors,
+  scheduledJobsRow,
+  type ScheduledJob,
+} from './scheduled-job-alarms.js';
 
 /** Where each alarm's description sends on-call: a section of docs/RUNBOOK.md. */
 export const RUNBOOK_SECTIONS = {
@@ -25,6 +36,10 @@ export const RUNBOOK_SECTIONS = {
   webhookRefused: 'webhook-refused',
   ghlDailyQuota: 'ghl-daily-quota-low',
   ghlUnavailable: 'ghl-unavailable',
+  reconcileErrors: 'reconcile-errors',
+  ghlCatchUpErrors: 'ghl-catch-up-errors',
+  ghlDeletionSweepRefused: 'ghl-deletion-sweep-refused',
+  ghlDeletionSweepIncomplete: 'ghl-deletion-sweep-incomplete',
 } as const;
 
 export const runbookLink = (section: string) => `Runbook: docs/RUNBOOK.md#${section}`;
@@ -42,6 +57,10 @@ export interface WatchProps {
   readonly config: InfraConfig;
   readonly pipelines: Readonly<Record<Entity, EntityPipeline>>;
   readonly ingest: IngestApi;
+  /** The scheduled jobs: their failed runs page, as does a refused or never-finishing deletion sweep. */
+  readonly reconciliation: Reconciliation;
+  /** Deployed with the GHL -> Relatel flow only. */
+  readonly ghlCatchUp?: GhlCatchUp | undefined;
 }
 
 /** Five minutes: long enough to smooth single requests, short enough to page within minutes. */
@@ -206,7 +225,75 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
 
+    const scheduledJobs = this.watchScheduledJobs(props);
     this.dashboard = this.buildDashboard(props);
+    this.dashboard.addWidgets(...scheduledJobsRow(scheduledJobs.jobs, scheduledJobs.sweepPeriod));
+  }
+
+  /**
+   * A failed run of a scheduled job (it throws: bad credentials, a configuration error at cold
+   * start, Relatel or GHL down) is retried by nobody: the alarm is the only one who hears it.
+   */
+  private watchScheduledJobs({ config, reconciliation, ghlCatchUp }: WatchProps): { jobs: ScheduledJob[]; sweepPeriod?: Duration } {
+    const jobs: ScheduledJob[] = [
+      {
+        name: 'reconcileErrors',
+        title: 'reconciliation',
+        function: reconciliation.function.function,
+        schedule: config.reconcileSchedule,
+        runbookSection: RUNBOOK_SECTIONS.reconcileErrors,
+      },
+    ];
+    if (ghlCatchUp) {
+      jobs.push({
+        name: 'ghlCatchUpErrors',
+        title: 'GHL catch-up',
+        function: ghlCatchUp.function.function,
+        schedule: config.ghlCatchUpSchedule,
+        runbookSection: RUNBOOK_SECTIONS.ghlCatchUpErrors,
+      });
+    }
+    for (const job of jobs) {
+      const metric = scheduledJobErrors(job);
+      this.alarm(`${job.name.charAt(0).toUpperCase()}${job.name.slice(1)}Alarm`, job.name, {
+        alarmDescription:
+          `A ${job.title} run failed (it threw or timed out) in the last ${metric.period.toHumanString()}; EventBridge does not retry it, and the next run may fail the same way. ` +
+          runbookLink(job.runbookSection),
+        metric,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+    if (!ghlCatchUp || !(config.ghlDeletionSweepIntervalHours > 0)) return { jobs };
+
+    // The sweep's gauges come once per attempt, a day apart by default: missing data keeps the
+    // state, so an alarm stays red until an attempt that decided says otherwise (its 0), and its
+    // OK means the sweep works again, not that a few quiet minutes passed.
+    this.alarm('GhlDeletionSweepRefusedAlarm', 'ghlDeletionSweepRefused', {
+      alarmDescription:
+        `The GHL deletion sweep refused: more linked GHL contacts were missing from its walk than lost webhooks explain, so no lost delete is caught until someone looks. ` +
+        `Clears at the next sweep that is not refused. ` +
+        runbookLink(RUNBOOK_SECTIONS.ghlDeletionSweepRefused),
+      metric: deletionSweepMetric(DELETION_SWEEP_METRICS.refused, WINDOW),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    const sweepPeriod = deletionSweepPeriod(config.ghlDeletionSweepIntervalHours);
+    this.alarm('GhlDeletionSweepIncompleteAlarm', 'ghlDeletionSweepIncomplete', {
+      alarmDescription:
+        `The GHL deletion sweep's walk of every contact was cut short by the Lambda timeout ${INCOMPLETE_SWEEPS_TO_ALARM} attempts in a row: lost GHL deletes are not being caught. ` +
+        runbookLink(RUNBOOK_SECTIONS.ghlDeletionSweepIncomplete),
+      metric: deletionSweepMetric(DELETION_SWEEP_METRICS.incomplete, sweepPeriod),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: INCOMPLETE_SWEEPS_TO_ALARM,
+      datapointsToAlarm: INCOMPLETE_SWEEPS_TO_ALARM,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    return { jobs, sweepPeriod };
   }
 
   /** An alarm that notifies on-call when it fires and when it clears; silence is not breaching. */

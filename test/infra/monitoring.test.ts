@@ -176,9 +176,11 @@ describe('alarms', () => {
     'webhookRefused',
     'ghlDailyQuota',
     'ghlUnavailable',
+    // The scheduled jobs' (test/infra/scheduled-job-alarms.test.ts); without ghlLocationId, the reconciliation only.
+    'reconcileErrors',
   ];
 
-  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures, refused webhooks, the GHL daily quota and GHL unavailable', () => {
+  it('exist for DLQs, queue age, consumer errors, webhook 5xx, signature failures, refused webhooks, the GHL daily quota, GHL unavailable and reconciliation errors', () => {
     expect(Object.keys(defaults.stack.monitoring.alarms).sort()).toEqual([...allAlarms].sort());
     defaults.template.resourceCountIs('AWS::CloudWatch::Alarm', allAlarms.length);
   });
