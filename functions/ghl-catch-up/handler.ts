@@ -11,7 +11,9 @@
  * After the catch-up, the deletion sweep (lib/reverse/deletion-sweep-schedule.ts) runs when due
  * (GHL_DELETION_SWEEP_INTERVAL_HOURS, default 24, 0 = off): a walk of every GHL contact id, then
  * a GET of each linked contact the walk did not see; a delete GHL confirms is queued. Its walk
- * shares the same stop before the timeout, and a walk cut short concludes nothing.
+ * shares the same stop before the timeout, and a walk cut short concludes nothing. Its outcome
+ * is published as EMF gauges that page on-call when it refuses or keeps failing to finish its
+ * walk (lib/reverse/deletion-sweep-observe.ts; alarms in infra/constructs/monitoring.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

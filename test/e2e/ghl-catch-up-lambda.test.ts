@@ -89,7 +89,15 @@ beforeAll(async () => {
   });
   // The environment is read when the handler module loads, as in a Lambda's cold start.
   Object.assign(process.env, localCatchUpEnvironment(e2e.stack, cdkCatchUpEnvironment(), { LOG_LEVEL: 'DEBUG' }));
-  ({ handler } = (await import('../../functions/ghl-catch-up/handler.js')) as unknown as { handler: typeof handler });
+  // Metrics on for the handler only (read when its Metrics is created, at module load): the
+  // harness turns EMF off for the local stack, whose lines would flood the output.
+  const metricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  try {
+    ({ handler } = (await import('../../functions/ghl-catch-up/handler.js')) as unknown as { handler: typeof handler });
+  } finally {
+    process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabled;
+  }
   dynamo = localDynamoClient(e2e.stack.aws.dynamodb.endpoint);
   checkpoints = new DynamoCheckpointStore(dynamo, e2e.stack.aws.tableName);
 
@@ -183,6 +191,27 @@ describe('the GHL catch-up Lambda on the local stack', () => {
       [`catchup-${ids.lostB}-${editedB.dateUpdated}`, `catchup-${ids.old}-${editedOld.dateUpdated}`].sort(),
     );
     expect(e2e.relatel.state.contacts().find((contact) => contact.number === '4571110002')?.name).toBe('Birte Bundgaard-Holm');
+  });
+
+  it("published the deletion sweep's gauges once, for the one run that attempted it, in EMF on stdout as the alarms read them", () => {
+    // The first run had no time left for the sweep, the second swept (nothing to delete), the
+    // later ones found it not due: one EMF document, both gauges 0.
+    const emf = captured
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((document) => document.service === 'ghl-catch-up');
+    expect(emf).toEqual([
+      expect.objectContaining({
+        service: 'ghl-catch-up',
+        GhlDeletionSweepRefused: 0,
+        GhlDeletionSweepIncomplete: 0,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [expect.objectContaining({ Namespace: 'RelatelGhlSync', Dimensions: [['service']] })],
+        }),
+      }),
+    ]);
   });
 
   it('logged its runs with ids and counts only: no name, e-mail or phone number of any contact', () => {
