@@ -26,8 +26,9 @@ const CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+)(?: (\S+))?\)$/;
  * it fires when a run fails, stays red while runs keep failing, and clears when the next run
  * succeeds (Lambda reports Errors = 0 for it) or, with no run at all, one window later. A shorter
  * window would clear minutes after a failure and tell on-call it was fixed when nothing ran; a
- * longer one would keep a fixed job red. A cron with a fixed hour runs daily at most: a day; any
- * other cron (every hour, every 15 minutes): an hour, the finest a glance at it promises.
+ * longer one would keep a fixed job red. A cron with fixed hours: the shortest gap between them
+ * (`cron(0 2 * * ? *)`: a day, also for a weekly one, as a window is at most a day); any other
+ * cron (every hour, every 15 minutes, a range of hours): an hour.
  */
 export function scheduleWindow(expression: string): Duration {
   const rate = RATE.exec(expression);
@@ -37,8 +38,14 @@ export function scheduleWindow(expression: string): Duration {
     return Duration.minutes(Math.min(Math.max(amount * unit, MIN_WINDOW.toMinutes()), MAX_WINDOW.toMinutes()));
   }
   const cron = CRON.exec(expression);
-  if (cron && /^\d+(,\d+)*$/.test(cron[2]!)) return MAX_WINDOW;
+  if (cron && /^\d+(,\d+)*$/.test(cron[2]!)) return Duration.hours(shortestGapHours(cron[2]!.split(',').map(Number)));
   return Duration.hours(1);
+}
+
+/** The shortest time between two of a cron's fixed hours, around the clock: `2` 24, `2,14` 12. */
+function shortestGapHours(hours: number[]): number {
+  const sorted = [...new Set(hours)].sort((a, b) => a - b);
+  return Math.min(...sorted.map((hour, i) => (i + 1 < sorted.length ? sorted[i + 1]! - hour : sorted[0]! + 24 - hour)));
 }
 
 /**

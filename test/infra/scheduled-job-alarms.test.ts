@@ -142,7 +142,9 @@ describe('alarm windows', () => {
     expect(minutes('rate(1 minute)')).toBe(5);
     expect(minutes('rate(7 days)')).toBe(1440);
     expect(minutes('cron(0 2 * * ? *)')).toBe(1440);
-    expect(minutes('cron(0 2,14 * * ? *)')).toBe(1440);
+    expect(minutes('cron(0 2,14 * * ? *)')).toBe(720);
+    expect(minutes('cron(30 23,1 ? * MON-FRI *)')).toBe(120);
+    expect(minutes('cron(0 8-17 * * ? *)')).toBe(60);
     expect(minutes('cron(0 * * * ? *)')).toBe(60);
     expect(minutes('cron(0/15 * * * ? *)')).toBe(60);
   });
