@@ -6,10 +6,12 @@
  *
  * - GhlDeletionSweepRefused: 1 when the sweep refused (more candidates than lost webhooks
  *   explain), 0 when it completed or stopped; nothing on a walk cut short, which decided nothing.
- * - GhlDeletionSweepIncomplete: 1 when the walk could not read every contact, 0 when it did.
+ * - GhlDeletionSweepIncomplete: 1 when the walk could not read every contact, 0 when it did;
+ *   also 1 for a run with no time left for a sweep overdue by a whole interval (it is not
+ *   walking at all, which on-call must hear of as much as a walk cut short).
  *
- * Runs without an attempt (off, not due, no time left) send nothing: Powertools' "no metrics"
- * warning is skipped by publishing only when a gauge was added.
+ * Runs without an attempt (off, not due, no time left while not overdue) send nothing:
+ * Powertools' "no metrics" warning is skipped by publishing only when a gauge was added.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -30,9 +32,10 @@ export type DeletionSweepGauges = Partial<Record<(typeof DELETION_SWEEP_METRICS)
 export function deletionSweepGauges(summary: ScheduledDeletionSweepSummary): DeletionSweepGauges {
   switch (summary.outcome) {
     case 'off':
-    case 'no-time':
     case 'not-due':
       return {};
+    case 'no-time':
+      return summary.overdue ? { [DELETION_SWEEP_METRICS.incomplete]: 1 } : {};
     case 'walk-incomplete':
       return { [DELETION_SWEEP_METRICS.incomplete]: 1 };
     case 'refused':
@@ -50,7 +53,7 @@ export function recordDeletionSweep(
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>,
 ): void {
   // Warned: an outcome that needs on-call (docs/RUNBOOK.md, lost deletes); the gauges page.
-  if (summary.outcome === 'walk-incomplete' || summary.outcome === 'refused') logger.warn('GHL deletion sweep', { ...summary });
+  if (summary.outcome === 'walk-incomplete' || summary.outcome === 'refused' || (summary.outcome === 'no-time' && summary.overdue)) logger.warn('GHL deletion sweep', { ...summary });
   else logger.info('GHL deletion sweep', { ...summary });
   const gauges = Object.entries(deletionSweepGauges(summary));
   for (const [name, value] of gauges) metrics.addMetric(name, MetricUnit.Count, value);

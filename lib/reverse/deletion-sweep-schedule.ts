@@ -34,8 +34,13 @@ export interface ScheduledDeletionSweepOptions {
 
 export type ScheduledDeletionSweepSummary =
   | { outcome: 'off' }
-  /** The invocation had no time left (the catch-up used it): not an attempt, the next run tries. */
-  | { outcome: 'no-time' }
+  /**
+   * The invocation had no time left (the catch-up used it): not an attempt, the next run tries.
+   * Overdue when a whole interval has passed since the sweep was due with no run finding time
+   * for it: a catch-up that always uses its invocation would otherwise keep the sweep from ever
+   * running, and nothing would tell on-call.
+   */
+  | { outcome: 'no-time'; overdue: boolean }
   /** The last attempt began less than the interval ago. */
   | { outcome: 'not-due'; lastStartedAt: string }
   /** Stopped before the walk read every contact: no candidate was looked at. */
@@ -54,7 +59,10 @@ export async function runScheduledDeletionSweep(
   if (last !== undefined && startedAt.getTime() - Date.parse(last.startedAt) < options.intervalHours * HOUR_MS) {
     return { outcome: 'not-due', lastStartedAt: last.startedAt };
   }
-  if (options.shouldStop?.()) return { outcome: 'no-time' };
+  if (options.shouldStop?.()) {
+    const overdue = last !== undefined && startedAt.getTime() - Date.parse(last.startedAt) >= 2 * options.intervalHours * HOUR_MS;
+    return { outcome: 'no-time', overdue };
+  }
   const checkpoint: BackfillCheckpoint = {
     runId: (deps.newRunId ?? newRunId)(),
     enqueued: 0,

@@ -17,7 +17,8 @@ const counts = { candidates: 0, confirmedGone: 0, stillThere: 0, getFailures: 0,
 const walked = { runId: 'run1', walked: 40, pages: 1 };
 const SUMMARIES = {
   off: { outcome: 'off' },
-  noTime: { outcome: 'no-time' },
+  noTime: { outcome: 'no-time', overdue: false },
+  noTimeOverdue: { outcome: 'no-time', overdue: true },
   notDue: { outcome: 'not-due', lastStartedAt: '2026-03-02T10:00:00.000Z' },
   walkIncomplete: { outcome: 'walk-incomplete', ...walked },
   refused: { outcome: 'refused', ...walked, ...counts, candidates: 26, candidateLimit: 25, candidateSample: ['g1', 'g2'] },
@@ -84,6 +85,15 @@ describe('recordDeletionSweep', () => {
     // A cut-short walk decided nothing: it must not clear a refusal.
     expect(emf).not.toHaveProperty('GhlDeletionSweepRefused');
     expect(logger.warn).toHaveBeenCalledWith('GHL deletion sweep', expect.objectContaining({ outcome: 'walk-incomplete' }));
+  });
+
+  it('publishes GhlDeletionSweepIncomplete = 1 for a run with no time left when the sweep is overdue by an interval: a sweep never walking pages as a walk cut short does', () => {
+    const logger = fakeLogger();
+    const [emf, ...more] = emfWritten(() => recordDeletionSweep(SUMMARIES.noTimeOverdue, logger, createMetrics(GHL_CATCH_UP_SERVICE_NAME)));
+    expect(more).toEqual([]);
+    expect(emf).toMatchObject({ service: 'ghl-catch-up', GhlDeletionSweepIncomplete: 1 });
+    expect(emf).not.toHaveProperty('GhlDeletionSweepRefused');
+    expect(logger.warn).toHaveBeenCalledWith('GHL deletion sweep', { outcome: 'no-time', overdue: true });
   });
 
   it('publishes both gauges at 0 after a sweep that decided (completed or stopped), which clears the alarms', () => {

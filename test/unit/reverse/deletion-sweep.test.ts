@@ -227,11 +227,27 @@ describe('runScheduledDeletionSweep', () => {
   it('does not start, nor count as an attempt, when the invocation has no time left', async () => {
     const ghl = fakeGhl([contact('alive1', 0)], { gone1: 'gone' });
     const { deps, queued, checkpoints } = await world([link('gone1')], ghl);
-    expect(await runScheduledDeletionSweep(deps, { ...day, shouldStop: () => true })).toEqual({ outcome: 'no-time' });
+    expect(await runScheduledDeletionSweep(deps, { ...day, shouldStop: () => true })).toEqual({ outcome: 'no-time', overdue: false });
     expect(ghl.calls).toEqual({ searches: 0, gets: [] });
     expect(checkpoints.saved.size).toBe(0);
     expect(await runScheduledDeletionSweep(deps, day)).toMatchObject({ outcome: 'completed', enqueued: 1 });
     expect(queued.map((m) => m.groupId)).toEqual(['gone1']);
+  });
+
+  it('calls a run with no time left overdue once a whole interval has passed since the sweep was due, and only then', async () => {
+    const ghl = fakeGhl([contact('alive1', 0)], {});
+    const { deps, clock } = await world([link('alive1')], ghl);
+    const noTime = { ...day, shouldStop: () => true };
+    // Never attempted: nothing to measure an overdue sweep from.
+    expect(await runScheduledDeletionSweep(deps, noTime)).toEqual({ outcome: 'no-time', overdue: false });
+    expect(await runScheduledDeletionSweep(deps, day)).toMatchObject({ outcome: 'completed' });
+    clock.advance(24 * 3_600_000); // due
+    expect(await runScheduledDeletionSweep(deps, noTime)).toEqual({ outcome: 'no-time', overdue: false });
+    clock.advance(24 * 3_600_000 - 1);
+    expect(await runScheduledDeletionSweep(deps, noTime)).toEqual({ outcome: 'no-time', overdue: false });
+    clock.advance(1); // due a whole interval ago, and no run found time for it
+    expect(await runScheduledDeletionSweep(deps, noTime)).toEqual({ outcome: 'no-time', overdue: true });
+    expect(ghl.calls.searches).toBe(1);
   });
 
   it('does nothing at all when the interval is 0', async () => {
