@@ -1,5 +1,4 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,14 +7,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ENTITIES, type Entity } from '../../lib/entities.js';
-import { WEBHOOK_METRICS, WEBHOOK_SERVICE_NAME, WEBHOOK_SIGNATURE_FAILURES_METRIC } from '../../lib/ingest/observe.js';
-import { METRICS_NAMESPACE } from '../../lib/observability.js';
+import { WEBHOOK_SIGNATURE_FAILURES_METRIC } from '../../lib/ingest/observe.js';
 import { DELETION_SWEEP_METRICS } from '../../lib/reverse/deletion-sweep-observe.js';
-import { CONSUMER_METRICS, consumerServiceName } from '../../lib/sync/observe.js';
 import type { InfraConfig } from '../config.js';
+import { buildDashboard } from './dashboard.js';
 import type { EntityPipeline } from './entity-pipeline.js';
 import type { GhlCatchUp } from './ghl-catch-up.js';
 import type { IngestApi } from './ingest-api.js';
+import { WINDOW, ghlCircuitOpen, ghlDailyQuotaPercent, webhook5xxPercent, webhookMetric, webhookRefusedPercent } from './metrics.js';
 import type { Reconciliation } from './reconciliation.js';
 import {
   INCOMPLETE_SWEEPS_TO_ALARM,
@@ -62,9 +61,6 @@ export interface WatchProps {
   /** Deployed with the GHL -> Relatel flow only. */
   readonly ghlCatchUp?: GhlCatchUp | undefined;
 }
-
-/** Five minutes: long enough to smooth single requests, short enough to page within minutes. */
-const WINDOW = Duration.minutes(5);
 
 export interface MonitoringProps {
   /** Prefix of every alarm name (see alarmName); the topic accepts only alarms named so. */
@@ -226,7 +222,7 @@ export class Monitoring extends Construct {
     });
 
     const scheduledJobs = this.watchScheduledJobs(props);
-    this.dashboard = this.buildDashboard(props);
+    this.dashboard = buildDashboard(this, props, Object.values(this.alarms));
     this.dashboard.addWidgets(...scheduledJobsRow(scheduledJobs.jobs, scheduledJobs.sweepPeriod));
   }
 
@@ -310,245 +306,8 @@ export class Monitoring extends Construct {
     this.alarms[name] = alarm;
     return alarm;
   }
-
-  private buildDashboard({ config, pipelines, ingest }: WatchProps): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: config.resourcePrefix,
-      defaultInterval: Duration.hours(3),
-    });
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'webhook: requests by status',
-        left: [
-          ingest.api.metricCount({ period: WINDOW, label: 'requests' }),
-          ingest.api.metricClientError({ period: WINDOW, label: '4xx' }),
-          ingest.api.metricServerError({ period: WINDOW, label: '5xx' }),
-        ],
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'webhook: outcomes',
-        left: Object.values(WEBHOOK_METRICS).map((name) => webhookMetric(name).with({ label: name })),
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'webhook: signature failures',
-        left: [webhookMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC)],
-        leftAnnotations: [{ value: config.signatureFailuresAlarmCount, label: 'alarm' }],
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'webhook: refused deliveries (%)',
-        left: [webhookRefusedPercent(config.webhookRefusedAlarmMinCount)],
-        leftAnnotations: [{ value: config.webhookRefusedAlarmPercent, label: 'alarm' }],
-        leftYAxis: { min: 0, max: 100 },
-        right: [webhookRefused().with({ label: 'refused (not signature)' })],
-        width: 6,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'GHL: daily quota left (%)',
-        left: [ghlDailyQuotaPercent()],
-        leftAnnotations: [{ value: config.ghlDailyQuotaAlarmPercent, label: 'alarm' }],
-        leftYAxis: { min: 0, max: 100 },
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'GHL: circuit open (1 = requests held back)',
-        left: [ghlCircuitOpen()],
-        leftYAxis: { min: 0, max: 1 },
-        right: ENTITIES.map((entity) => consumerMetric(entity, CONSUMER_METRICS.ghlWaits, { label: `${entity} records held back` })),
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Children waiting for their contact',
-        left: ENTITIES.filter((entity) => entity !== 'contacts').map((entity) =>
-          consumerMetric(entity, CONSUMER_METRICS.childWaits, { label: `${entity} waiting` }),
-        ),
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'GHL: 429s and errors by status',
-        left: ENTITIES.map((entity) => consumerMetric(entity, CONSUMER_METRICS.ghlThrottled, { label: `${entity} 429` })),
-        right: ENTITIES.map(
-          (entity) =>
-            new cloudwatch.MathExpression({
-              expression: `SEARCH('{${METRICS_NAMESPACE},Entity,Status,service} MetricName="${CONSUMER_METRICS.ghlErrors}" Entity="${entity}"', 'Sum', 300)`,
-              label: `${entity}`,
-              period: WINDOW,
-              usingMetrics: {},
-            }),
-        ),
-        width: 12,
-      }),
-    );
-    for (const entity of ENTITIES) {
-      const { queue, deadLetterQueue, consumer } = pipelines[entity];
-      const minute = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM };
-      dashboard.addWidgets(
-        new cloudwatch.GraphWidget({
-          title: `${entity}: queue depth`,
-          left: [
-            queue.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'waiting' }),
-            queue.metricApproximateNumberOfMessagesNotVisible({ ...minute, label: 'in flight' }),
-          ],
-          right: [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'DLQ' })],
-          width: 6,
-        }),
-        new cloudwatch.GraphWidget({
-          title: `${entity}: age of oldest message (s)`,
-          left: [queue.metricApproximateAgeOfOldestMessage({ ...minute, label: 'oldest' })],
-          leftAnnotations: [{ value: config.queueAgeAlarmSeconds, label: 'alarm' }],
-          width: 6,
-        }),
-        new cloudwatch.GraphWidget({
-          title: `${entity}: sync lag (ms)`,
-          left: [
-            consumerMetric(entity, CONSUMER_METRICS.syncLag, { statistic: cloudwatch.Stats.p(50), label: 'p50' }),
-            consumerMetric(entity, CONSUMER_METRICS.syncLag, { statistic: cloudwatch.Stats.p(99), label: 'p99' }),
-          ],
-          width: 6,
-        }),
-        new cloudwatch.GraphWidget({
-          title: `${entity}: errors and 429s`,
-          left: [
-            consumerMetric(entity, CONSUMER_METRICS.retried, { label: 'retried' }),
-            new cloudwatch.MathExpression({
-              expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Entity,Reason,service} MetricName="${CONSUMER_METRICS.parked}" Entity="${entity}"', 'Sum', 300))`,
-              label: 'parked in DLQ',
-              period: WINDOW,
-              usingMetrics: {},
-            }),
-            consumerMetric(entity, CONSUMER_METRICS.ghlThrottled, { label: 'GHL 429' }),
-            consumerMetric(entity, CONSUMER_METRICS.quotaWaits, { label: 'daily quota waits' }),
-          ],
-          right: [consumer.function.metricErrors({ period: WINDOW, label: 'Lambda errors' })],
-          width: 6,
-        }),
-      );
-    }
-    return dashboard;
-  }
 }
 
 function pascal(entity: Entity): string {
   return entity.charAt(0).toUpperCase() + entity.slice(1);
-}
-
-/** An EMF metric of a consumer: Powertools adds the `service` dimension to the default `Entity`. */
-function consumerMetric(entity: Entity, metricName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: consumerServiceName(entity), Entity: entity },
-    period: WINDOW,
-    statistic: cloudwatch.Stats.SUM,
-    ...options,
-  });
-}
-
-function webhookMetric(metricName: string): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: WEBHOOK_SERVICE_NAME },
-    period: WINDOW,
-    statistic: cloudwatch.Stats.SUM,
-  });
-}
-
-/** Share of webhook requests answered 5xx; 0 without requests (a division by 0 has no data point). */
-function webhook5xxPercent(api: apigw.HttpApi): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-    usingMetrics: {
-      requests: api.metricCount({ period: WINDOW, statistic: cloudwatch.Stats.SUM }),
-      errors: api.metricServerError({ period: WINDOW, statistic: cloudwatch.Stats.SUM }),
-    },
-    label: 'webhook 5xx %',
-    period: WINDOW,
-  });
-}
-
-/**
- * Deliveries refused with a 4xx other than a signature failure (bad content type, size, JSON,
- * event shape): `WebhookRejected` counts every 4xx, `WebhookSignatureFailures` the 401s among
- * them. Data points only where something was rejected; a missing signature count is 0.
- */
-function webhookRefused(): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    expression: 'rejected - FILL(signatureFailures, 0)',
-    usingMetrics: {
-      rejected: webhookMetric(WEBHOOK_METRICS.rejected),
-      signatureFailures: webhookMetric(WEBHOOK_SIGNATURE_FAILURES_METRIC),
-    },
-    label: 'refused',
-    period: WINDOW,
-  });
-}
-
-/**
- * Share of webhook deliveries refused (webhookRefused over every answered delivery), 0 below
- * `minCount` refusals. A rate, not a count: a changed envelope refuses every delivery, which a
- * rate sees at any traffic level, while a count would miss it on a quiet account and page on a
- * busy one for a steady trickle of malformed events. The minimum keeps one stray request in an
- * otherwise empty window (1 of 1 = 100%) from paging.
- */
-function webhookRefusedPercent(minCount: number): cloudwatch.MathExpression {
-  const answered = Object.entries(WEBHOOK_METRICS).map(([kind, name]) => [kind, webhookMetric(name)] as const);
-  return new cloudwatch.MathExpression({
-    expression: `IF(refused >= ${minCount}, 100 * refused / deliveries, 0)`,
-    usingMetrics: {
-      refused: webhookRefused(),
-      deliveries: new cloudwatch.MathExpression({
-        // Every answer of the webhook counts exactly one outcome metric.
-        expression: answered.map(([kind]) => `FILL(${kind}, 0)`).join(' + '),
-        usingMetrics: Object.fromEntries(answered),
-        label: 'deliveries',
-        period: WINDOW,
-      }),
-    },
-    label: 'refused %',
-    period: WINDOW,
-  });
-}
-
-/**
- * 1 while any consumer saw the shared GHL circuit open in a minute (GhlCircuitOpen, one value per
- * batch), its last value repeated over minutes without a batch: the circuit does not close by
- * itself between batches, and the records of a long outage come back minutes apart.
- */
-function ghlCircuitOpen(): cloudwatch.MathExpression {
-  const usingMetrics = Object.fromEntries(
-    ENTITIES.map((entity) => [
-      `open_${entity}`,
-      consumerMetric(entity, CONSUMER_METRICS.ghlCircuitOpen, { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-    ]),
-  );
-  return new cloudwatch.MathExpression({
-    expression: `FILL(MAX([${Object.keys(usingMetrics).join(', ')}]), REPEAT)`,
-    usingMetrics,
-    label: 'GHL circuit open',
-    period: Duration.minutes(1),
-  });
-}
-
-/** The daily quota is one per GHL location, shared by all consumers: the lowest any of them saw. */
-function ghlDailyQuotaPercent(): cloudwatch.MathExpression {
-  const usingMetrics = Object.fromEntries(
-    ENTITIES.map((entity) => [
-      `quota_${entity}`,
-      consumerMetric(entity, CONSUMER_METRICS.ghlDailyQuotaRemainingPercent, { statistic: cloudwatch.Stats.MINIMUM }),
-    ]),
-  );
-  return new cloudwatch.MathExpression({
-    expression: `MIN([${Object.keys(usingMetrics).join(', ')}])`,
-    usingMetrics,
-    label: 'GHL daily quota left %',
-    period: WINDOW,
-  });
 }
