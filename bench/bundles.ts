@@ -1,21 +1,24 @@
 /**
- * Benchmark 2: cold start. Each Lambda is bundled exactly as the CDK build bundles it (the
- * settings of infra/lambda-bundling.ts), then measured: minified size, the largest packages in
- * it (esbuild's metafile), and the time a fresh Node process takes to import it with the
- * environment the handler needs (dummy values: nothing is called at import), median of 10.
+ * Benchmark 2: cold start. Every Lambda the stack deploys (found in the synthesised stack with
+ * every optional part on: the GHL -> Relatel flow, the reconciliation, the GHL catch-up) is
+ * bundled exactly as the CDK build bundles it (the settings of infra/lambda-bundling.ts), then
+ * measured: minified size, the largest packages in it (esbuild's metafile), and the time a fresh
+ * Node process takes to import it with the environment the stack gives it (references to other
+ * resources replaced by dummy values: nothing is called at import), median of 10.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
-import { ENTITIES, deadLetterQueueUrlEnvVar, queueUrlEnvVar } from '../lib/entities.js';
+import { loadInfraConfig } from '../infra/config.js';
 import { esbuildOptionsFor } from '../infra/lambda-bundling.js';
-import { handlerEntry } from '../infra/constructs/sync-function.js';
+import { handlerEntry, SyncFunction } from '../infra/constructs/sync-function.js';
+import { RelatelGhlSyncStack } from '../infra/stack.js';
 import { median, round } from './stats.js';
-
-export const LAMBDAS = ['webhook', ...ENTITIES] as const;
 
 export interface BundleResult {
   readonly name: string;
@@ -28,21 +31,49 @@ export interface BundleResult {
   readonly contributors: readonly { readonly source: string; readonly bytes: number }[];
 }
 
-/** What each handler reads from its environment at cold start, as harmless dummy values. */
-export function dummyLambdaEnv(): Record<string, string> {
-  const queue = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`;
-  return {
-    ...Object.fromEntries(ENTITIES.map((entity) => [queueUrlEnvVar(entity), queue(`${entity}.fifo`)])),
-    ...Object.fromEntries(ENTITIES.map((entity) => [deadLetterQueueUrlEnvVar(entity), queue(`${entity}-dlq.fifo`)])),
-    WEBHOOK_SECRET_ID: 'relatel-ghl-sync/webhook-signing-secret',
-    GHL_SECRET_ID: 'relatel-ghl-sync/ghl-credentials',
-    SYNC_TABLE_NAME: 'relatel-ghl-sync-state',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'dummy',
-    AWS_SECRET_ACCESS_KEY: 'dummy',
-    AWS_LAMBDA_FUNCTION_NAME: 'bench',
-    POWERTOOLS_METRICS_NAMESPACE: 'RelatelGhlSync',
-  };
+/** What every Lambda needs at import and no stack sets (the Lambda runtime's own variables). */
+const RUNTIME_ENV = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'dummy',
+  AWS_SECRET_ACCESS_KEY: 'dummy',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+};
+
+export interface DeployedLambda {
+  /** Its folder under functions/. */
+  readonly name: string;
+  /** Its environment as the stack sets it, each reference to another resource a dummy string. */
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * Every Lambda of the stack, synthesised with cdk.json's settings and every optional part
+ * deployed, so a new function is measured without anyone remembering to list it here.
+ */
+export function deployedLambdas(): DeployedLambda[] {
+  const context = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+  const app = new App({
+    context: { ...context, reconcileEnabled: 'true', ghlCatchUpEnabled: 'true', ghlLocationId: 'bench-location', 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new RelatelGhlSyncStack(app, 'Bench', { config: loadInfraConfig(app.node) });
+  return stack.node
+    .findAll()
+    .filter((construct): construct is SyncFunction => construct instanceof SyncFunction)
+    .map((fn) => {
+      const cfn = fn.function.node.defaultChild as lambda.CfnFunction;
+      const variables = (Stack.of(fn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+      const environment = Object.fromEntries(
+        Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : dummyFor(key)]),
+      );
+      return { name: fn.name, environment };
+    });
+}
+
+/** A plausible value for a variable whose value is a reference (a queue URL, a table, a secret). */
+function dummyFor(key: string): string {
+  if (/^(QUEUE|DLQ)_URL_/.test(key)) return `https://sqs.eu-west-1.amazonaws.com/123456789012/${key.toLowerCase()}.fifo`;
+  if (key.includes('SECRET')) return `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${key.toLowerCase()}`;
+  return `bench-${key.toLowerCase()}`;
 }
 
 /** Output bytes of the bundle grouped by the package they came from. */
@@ -58,14 +89,14 @@ export function contributorsOf(metafile: Metafile): { source: string; bytes: num
   return [...bytes].map(([source, size]) => ({ source, bytes: size })).sort((a, b) => b.bytes - a.bytes);
 }
 
-function importTimes(file: string, runs: number): { importMs: number[]; processMs: number[] } {
+function importTimes(file: string, environment: Record<string, string>, runs: number): { importMs: number[]; processMs: number[] } {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
   const importMs: number[] = [];
   const processMs: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH ?? '', ...dummyLambdaEnv() },
+      env: { PATH: process.env.PATH ?? '', ...RUNTIME_ENV, ...environment },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -80,11 +111,11 @@ export async function runBundleBench(options: { runs?: number; outDir?: string }
   const outDir = options.outDir ?? path.join(tmpdir(), 'relatel-ghl-sync-bench-bundles');
   rmSync(outDir, { recursive: true, force: true });
   const results: BundleResult[] = [];
-  for (const name of LAMBDAS) {
+  for (const { name, environment } of deployedLambdas()) {
     const outfile = path.join(outDir, name, 'index.mjs');
     mkdirSync(path.dirname(outfile), { recursive: true });
     const { metafile } = await build({ ...esbuildOptionsFor(handlerEntry(name), outfile), metafile: true });
-    const times = importTimes(outfile, runs);
+    const times = importTimes(outfile, environment, runs);
     results.push({
       name,
       bytes: statSync(outfile).size,

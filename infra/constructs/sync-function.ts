@@ -32,12 +32,15 @@ export interface SyncFunctionProps {
  * its own log group with retention, and a role that may write to that log group and nothing else until the caller grants more.
  */
 export class SyncFunction extends Construct {
+  /** Its folder under functions/. */
+  readonly name: string;
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: SyncFunctionProps) {
     super(scope, id);
+    this.name = props.name;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
