@@ -6,7 +6,8 @@
  *  1. stale: older than the newest change applied to the pair, from either side (newest wins);
  *  2. a deleted GHL contact stays deleted;
  *  3. a delete removes the Relatel contact only if this flow created it (`origin: created`);
- *     one it linked was Relatel's before and is left alone;
+ *     one it linked was Relatel's before and is left alone. The removed contact's contacts sync
+ *     state becomes a tombstone, so Relatel's webhook for the delete does not delete the GHL twin;
  *  4. a contact that no longer qualifies (no valid phone, or not the configured tag) likewise;
  *  5. a linked contact whose mapped values have the link's fingerprint is already what Relatel
  *     holds (the sync's own write to GHL coming back, or a change of a field Relatel does not
@@ -97,6 +98,8 @@ async function applyRelatelPlan(event: GhlContactEvent, link: GhlContactLink | u
 
     case 'delete': {
       await deps.relatel.deleteContact(plan.relatelId);
+      // Before the link forgets the twin: until then the link itself tells the contacts consumer this delete is ours.
+      await markTwinDeletedInContactsState(plan.relatelId, deps);
       const { relatelId: _id, origin: _origin, relatelHash: _hash, ...rest } = base;
       await deps.links.save({ ...rest, lastOccurredAt: at, ...(plan.tombstone && { deleted: true }) }, base.version);
       return { outcome: { status: 'synced', action: 'deleted' }, relatelId: plan.relatelId, relatelCalls: 1 };
@@ -150,6 +153,29 @@ async function createOrLink(event: GhlContactEvent, base: GhlContactLink, values
   await deps.links.save({ ...rest, relatelId, origin: 'created', relatelHash: hash, lastWrittenTo: 'relatel', lastOccurredAt: at }, announced.version);
   await noteTwinInContactsState(relatelId, event.contact.ghlId, deps);
   return { outcome: { status: 'synced', action: 'created' }, relatelId, relatelCalls: 2 };
+}
+
+/**
+ * After the writer deleted a Relatel contact it created: the contacts state of the other
+ * direction says so (a tombstone), so Relatel's `contact.deleted` webhook for this very delete
+ * is skipped there. Without it the contacts consumer would delete the GHL twin: a contact that
+ * only lost its phone or the configured tag would be deleted from GHL, and a GHL delete would
+ * echo back as a GHL call. A Relatel contact whose state names no GHL twin needs nothing: its
+ * delete webhook finds nothing to delete.
+ */
+async function markTwinDeletedInContactsState(relatelId: string, deps: GhlContactSyncDeps): Promise<void> {
+  const state = await deps.state.get('contacts', relatelId);
+  if (state?.ghlId === undefined || state.deleted) return;
+  try {
+    await deps.state.save({ ...state, deleted: true }, state.version);
+  } catch (error) {
+    if (!(error instanceof StaleStateError)) throw error;
+    // The contacts consumer wrote the state meanwhile, most likely for this delete's webhook,
+    // which the link (still naming the twin) made it skip as a tombstone. Anything else: again.
+    if ((await deps.state.get('contacts', relatelId))?.deleted !== true) {
+      throw transientError(`Contacts state of Relatel contact ${relatelId} was written concurrently`, { reason: 'state-conflict' });
+    }
+  }
 }
 
 /**

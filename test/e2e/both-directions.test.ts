@@ -97,11 +97,18 @@ describe('GHL -> Relatel, and no echo either way', () => {
     expect(relatelCalls() - relatelBefore).toBe(0);
   });
 
-  it('a contact deleted in GHL is deleted from Relatel, because the sync created it there', async () => {
+  it('a contact deleted in GHL is deleted from Relatel, because the sync created it there, and Relatel\'s webhook for that delete costs no GHL call', async () => {
+    const relatelId = relatelContact('4522334455')!.id;
+    const ghlBefore = ghlCalls();
     expect(await e2e.sendGhl(ghlWebhook('ContactDelete', contact))).toBe(202);
     await e2e.drained();
     expect(relatelContact('4522334455')).toBeUndefined();
     expect(e2e.relatelWrites.at(-1)?.result.outcome).toEqual({ status: 'synced', action: 'deleted' });
+
+    expect(await e2e.send(relatelEvent('contact.deleted', { occurred_at: new Date().toISOString(), payload: { id: relatelId } }))).toBe(202);
+    await e2e.drained();
+    expect(e2e.processed.at(-1)).toMatchObject({ entity: 'contacts', result: 'deleted' });
+    expect(ghlCalls() - ghlBefore).toBe(0);
   });
 });
 

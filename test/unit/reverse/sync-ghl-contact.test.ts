@@ -193,6 +193,77 @@ describe('syncGhlContactEvent: deletes', () => {
   });
 });
 
+describe('syncGhlContactEvent: only contacts with the configured tag', () => {
+  const TAG = 'caller-id';
+
+  it('deletes the contact it created when the GHL contact loses the tag, and creates it again when the tag comes back (any case)', async () => {
+    const { relatel, links, deps } = setup([], TAG);
+    expect((await syncGhlContactEvent(ghlEvent('created', { tags: [TAG] }), deps)).outcome).toEqual({ status: 'synced', action: 'created' });
+    relatel.calls.length = 0;
+    const untagged = await syncGhlContactEvent(ghlEvent('updated', { tags: ['lead'] }, '2026-12-02T17:01:00.000Z'), deps);
+    expect(untagged).toEqual({ outcome: { status: 'synced', action: 'deleted' }, relatelId: '1000', relatelCalls: 1 });
+    expect(relatel.calls).toEqual(['DELETE']);
+    expect(relatel.contacts.size).toBe(0);
+    expect(await links.get('ghl-1')).not.toHaveProperty('relatelId');
+    // Not a tombstone: the GHL contact lives on, and qualifies again with the tag.
+    const retagged = await syncGhlContactEvent(ghlEvent('updated', { tags: ['Caller-ID'] }, '2026-12-02T17:02:00.000Z'), deps);
+    expect(retagged.outcome).toEqual({ status: 'synced', action: 'created' });
+    expect(relatel.contacts.size).toBe(1);
+  });
+
+  it('leaves a contact it only linked alone when the GHL contact loses the tag, and keeps the link', async () => {
+    const { relatel, links, state, deps } = setup([{ id: 77, name: 'Mette Hansen', number: '4571999999', email: 'mette@example.dk' }], TAG);
+    expect((await syncGhlContactEvent(ghlEvent('created', { tags: [TAG] }), deps)).outcome).toEqual({ status: 'synced', action: 'linked' });
+    relatel.calls.length = 0;
+    const untagged = await syncGhlContactEvent(ghlEvent('updated', { tags: [] }, '2026-12-02T17:01:00.000Z'), deps);
+    expect(untagged.outcome).toEqual({ status: 'skipped', reason: 'not-qualified' });
+    expect(relatel.calls).toEqual([]);
+    expect(relatel.contacts.get('77')).toMatchObject({ name: 'Mette Hansen' });
+    expect(await links.get('ghl-1')).toMatchObject({ relatelId: '77', origin: 'linked' });
+    expect((await state.get('contacts', '77'))?.deleted).toBeUndefined();
+  });
+
+  it('leaves an untagged contact out of Relatel, and creates it when a ContactTagUpdate adds the tag', async () => {
+    const { relatel, deps } = setup([], TAG);
+    expect((await syncGhlContactEvent(ghlEvent('created', { tags: [] }), deps)).outcome).toEqual({ status: 'skipped', reason: 'not-qualified' });
+    expect(relatel.calls).toEqual([]);
+    expect((await syncGhlContactEvent(ghlEvent('updated', { tags: ['vip', TAG] }, '2026-12-02T17:01:00.000Z'), deps)).outcome).toEqual({ status: 'synced', action: 'created' });
+  });
+});
+
+describe('syncGhlContactEvent: its deletes do not come back as GHL deletes', () => {
+  it('makes the contacts state of the Relatel contact it deleted a tombstone, whether the GHL contact was deleted or lost its phone', async () => {
+    for (const change of [{ type: 'deleted' as const }, { type: 'updated' as const, contact: { phone: undefined } }]) {
+      const { state, deps } = setup();
+      await syncGhlContactEvent(ghlEvent('created'), deps);
+      expect(await state.get('contacts', '1000')).toMatchObject({ ghlId: 'ghl-1' });
+      await syncGhlContactEvent(ghlEvent(change.type, change.contact ?? {}, '2026-12-02T17:01:00.000Z'), deps);
+      // The contacts consumer skips a tombstone's delete webhook (planGuards: 'deleted'), so the GHL contact stays.
+      expect(await state.get('contacts', '1000')).toMatchObject({ ghlId: 'ghl-1', deleted: true });
+    }
+  });
+
+  it('accepts a tombstone the contacts consumer wrote meanwhile, and retries on any other concurrent write', async () => {
+    const { state, deps } = setup();
+    await syncGhlContactEvent(ghlEvent('created'), deps);
+    const racing = (concurrent: { deleted?: true; lastOccurredAt?: string }) => ({
+      ...state,
+      get: state.get.bind(state),
+      wasDeliveryProcessed: state.wasDeliveryProcessed.bind(state),
+      markDeliveryProcessed: state.markDeliveryProcessed.bind(state),
+      save: async (...args: Parameters<typeof state.save>) => {
+        const current = (await state.get('contacts', '1000'))!;
+        await state.save({ ...current, ...concurrent }, current.version);
+        return state.save(...args);
+      },
+    });
+    const other = await syncGhlContactEvent(ghlEvent('deleted', {}, '2026-12-02T17:01:00.000Z'), { ...deps, state: racing({ lastOccurredAt: '2026-12-02T17:00:30.000Z' }) }).catch((error: unknown) => error);
+    expect(other).toMatchObject({ kind: 'transient', reason: 'state-conflict' });
+    const retried = await syncGhlContactEvent(ghlEvent('deleted', {}, '2026-12-02T17:01:00.000Z'), { ...deps, state: racing({ deleted: true }) });
+    expect(retried.outcome).toEqual({ status: 'synced', action: 'deleted' });
+  });
+});
+
 describe('planRelatelWrite (pure)', () => {
   const mapped = (phone?: string) => mapGhlContactToRelatel({ firstName: 'A', phone: phone ?? null }, { defaultCountry: 'DK' });
   const link = (overrides: Partial<GhlContactLink>): GhlContactLink => ({ ghlId: 'g', version: 1, ...overrides });
