@@ -112,6 +112,64 @@ describe('GHL -> Relatel, and no echo either way', () => {
   });
 });
 
+describe('a change made on both sides within the same minute: the later one wins, whichever arrives first', () => {
+  // Both changes lie 30 s apart inside one minute; which webhook is processed first is the test's choice.
+  const minute = () => new Date(Math.floor((Date.now() - 120_000) / 60_000) * 60_000);
+  let ghlId: string;
+  let relatelId: number;
+  let contact: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const made = e2e.simulator.seedContact({ firstName: 'Nora', lastName: 'Vang', email: 'nora@vang.dk', phone: '+4523456789' });
+    ghlId = made.id;
+    contact = { id: ghlId, firstName: 'Nora', lastName: 'Vang', email: 'nora@vang.dk', phone: '+4523456789', tags: [] };
+    expect(await e2e.sendGhl(ghlWebhook('ContactCreate', contact, new Date(minute().getTime() - 60_000)))).toBe(202);
+    await e2e.drained();
+    relatelId = relatelContact('4523456789')!.id;
+  });
+
+  it('GHL changed at :40 and Relatel at :10, GHL first: Relatel gets GHL\'s change, the older Relatel change is stale and costs no GHL call', async () => {
+    const at = minute();
+    expect(await e2e.sendGhl(ghlWebhook('ContactUpdate', { ...contact, lastName: 'Vang-Ghl' }, new Date(at.getTime() + 40_000)))).toBe(202);
+    await e2e.drained();
+    expect(relatelContact('4523456789')).toMatchObject({ name: 'Nora Vang-Ghl' });
+
+    const ghlBefore = ghlCalls();
+    const older = relatelEvent('contact.updated', {
+      occurred_at: new Date(at.getTime() + 10_000).toISOString(),
+      payload: { id: relatelId, name: 'Nora Vang-Relatel', number: '4523456789', email: 'nora@vang.dk' },
+    });
+    expect(await e2e.send(older)).toBe(202);
+    await e2e.drained();
+    expect(e2e.processed.at(-1)).toMatchObject({ entity: 'contacts', result: 'stale' });
+    expect(ghlCalls() - ghlBefore).toBe(0);
+    expect(e2e.simulator.state.contact(ghlId)).toMatchObject({ lastName: 'Vang' });
+  });
+
+  it('Relatel changed at :40 and GHL at :10, Relatel first: GHL gets Relatel\'s change, the older GHL change is stale and costs no Relatel call', async () => {
+    // The next minute, so both changes are newer than the previous test's.
+    const at = new Date(minute().getTime() + 60_000);
+    const ghlBefore = ghlCalls();
+    const newer = relatelEvent('contact.updated', {
+      occurred_at: new Date(at.getTime() + 40_000).toISOString(),
+      payload: { id: relatelId, name: 'Nora Vang-Ghl', number: '4523456789', email: 'nora@relatel.dk' },
+    });
+    expect(await e2e.send(newer)).toBe(202);
+    await e2e.drained();
+    expect(e2e.processed.at(-1)).toMatchObject({ entity: 'contacts', result: 'synced', ghlId });
+    expect(e2e.simulator.state.contact(ghlId)).toMatchObject({ email: 'nora@relatel.dk' });
+    expect(ghlCalls() - ghlBefore).toBe(1);
+
+    const relatelBefore = relatelCalls();
+    expect(await e2e.sendGhl(ghlWebhook('ContactUpdate', { ...contact, email: 'nora@ghl.dk' }, new Date(at.getTime() + 10_000)))).toBe(202);
+    await e2e.drained();
+    expect(e2e.relatelWrites.at(-1)?.result).toMatchObject({ outcome: { status: 'skipped', reason: 'stale' }, relatelCalls: 0 });
+    expect(relatelCalls() - relatelBefore).toBe(0);
+    // (The simulator never saw the Relatel user's change, only its webhook: what matters is that GHL's older value was not written.)
+    expect(relatelContact('4523456789')?.email).not.toBe('nora@ghl.dk');
+  });
+});
+
 describe('a contact Relatel already has', () => {
   it('is linked by its number, never duplicated, and left alone when the GHL contact is deleted', async () => {
     const seeded = e2e.relatel.seedContact({ name: 'Bo Nielsen', number: '4533445566', email: 'bo@example.dk' });
