@@ -169,7 +169,10 @@ const KNOWN_KEYS = new Set(Object.keys(infraConfigSchema.shape));
  */
 export function parseInfraConfig(raw: Record<string, unknown>): InfraConfig {
   const unknownKeys = Object.keys(raw).filter((key) => /^[a-z][a-zA-Z0-9]*$/.test(key) && !KNOWN_KEYS.has(key));
-  const problems = unknownKeys.map((key) => `  ${key}: is not a known setting (known: ${[...KNOWN_KEYS].join(', ')})`);
+  const problems = unknownKeys.map((key) => {
+    const likely = likelyMeant(key);
+    return `  ${key}: is not a known setting${likely ? `; did you mean ${likely}?` : ''} (known: ${[...KNOWN_KEYS].join(', ')})`;
+  });
 
   const ours = Object.fromEntries(Object.entries(raw).filter(([key]) => KNOWN_KEYS.has(key)));
   const result = infraConfigSchema.safeParse(ours);
@@ -184,6 +187,28 @@ export function parseInfraConfig(raw: Record<string, unknown>): InfraConfig {
     );
   }
   return result.data;
+}
+
+/** The known key a typo most likely meant: same letters in another case, or at most two edits away. */
+function likelyMeant(key: string): string | undefined {
+  let best: { known: string; distance: number } | undefined;
+  for (const known of KNOWN_KEYS) {
+    const distance = known.toLowerCase() === key.toLowerCase() ? 0 : editDistance(known, key);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { known, distance };
+  }
+  return best?.known;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** Reads every context value of the app (cdk.json, cdk.context.json, -c) and validates it. */

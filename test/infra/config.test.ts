@@ -69,6 +69,12 @@ describe('deployment configuration (CDK context)', () => {
     expect(errorOf({ maxRecieveCount: 3 })).toMatch(/maxRecieveCount: is not a known setting/);
   });
 
+  it('names the known key a typo most likely meant', () => {
+    expect(errorOf({ ghlLocationid: 'abc123' })).toMatch(/ghlLocationid: is not a known setting; did you mean ghlLocationId\?/);
+    expect(errorOf({ maxRecieveCount: 3 })).toMatch(/did you mean maxReceiveCount\?/);
+    expect(errorOf({ somethingElse: 1 })).not.toMatch(/did you mean/);
+  });
+
   it("ignores CDK's own context keys", () => {
     expect(() =>
       parseInfraConfig({ '@aws-cdk/core:enableStackNameDuplicates': true, 'aws:cdk:bundling-stacks': ['*'] }),
