@@ -22,7 +22,7 @@ import { DynamoGhlContactLinkStore } from '../lib/aws/dynamo-ghl-contact-links.j
 import { parseMappingConfig } from '../lib/mapping/config.js';
 import { runGhlCatchUp, type GhlCatchUpProgress, type GhlCatchUpSummary } from '../lib/reverse/catch-up.js';
 import { sweepDeletions, type DeletionSweepSummary } from '../lib/reverse/deletion-sweep.js';
-import { awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
+import { useLocalStack, awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
 
 const USAGE = `Usage: npm run backfill -- [--from relatel|ghl] [--rate <contacts/s>] [--page-size <1-100 (ghl: 1-500)>] [--restart] [--max-sweep-candidates <n> (ghl)] [--prefix <resourcePrefix>] [--local]`;
 
@@ -38,6 +38,7 @@ await runCommand(USAGE, async () => {
     console.log(USAGE);
     return 0;
   }
+  await useLocalStack(values.local, true);
   if (values.from !== 'relatel' && values.from !== 'ghl') throw new UsageError('--from takes relatel or ghl');
   if (values.from === 'ghl') return backfillFromGhl(values);
   const relatel = relatelFromEnvironment();

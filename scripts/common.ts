@@ -61,7 +61,15 @@ export async function awsClients(local: boolean): Promise<AwsClients> {
   if (!local) {
     const sqs = new SQSClient({});
     const dynamo = new DynamoDBClient({});
-    return { sqs, dynamo, where: `AWS (${(await sqs.config.region()) ?? 'no region'})`, destroy: () => (sqs.destroy(), dynamo.destroy()) };
+    const region = await sqs.config.region().catch(() => undefined);
+    if (!region) {
+      sqs.destroy();
+      dynamo.destroy();
+      throw new UsageError(
+        'No AWS region: set AWS_REGION (with credentials, e.g. AWS_PROFILE) to work on a deployed stack, or add --local to work on the local stack (npm start)',
+      );
+    }
+    return { sqs, dynamo, where: `AWS (${region})`, destroy: () => (sqs.destroy(), dynamo.destroy()) };
   }
   // Loaded only here: it pulls in the local servers' packages.
   const localAws = await import('../local/aws/local-aws.js');
@@ -71,6 +79,29 @@ export async function awsClients(local: boolean): Promise<AwsClients> {
   const sqs = localAws.localSqsClient(sqsEndpoint);
   const dynamo = localAws.localDynamoClient(dynamoEndpoint);
   return { sqs, dynamo, where: `the local stack (${sqsEndpoint}, ${dynamoEndpoint})`, destroy: () => (sqs.destroy(), dynamo.destroy()) };
+}
+
+/**
+ * With --local, fills the variables a command reads (endpoints, secrets file and ids, the
+ * simulators' URLs, the GHL location) from the running local stack (local/ops-env.ts); what the
+ * caller exported wins. `needsSecrets`: the command reads Relatel or GHL, which needs the stack's
+ * secrets file, present only while `npm start` runs.
+ */
+export async function useLocalStack(local: boolean, needsSecrets: boolean, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!local) return;
+  // Loaded only here: they pull in the local servers' packages.
+  const [{ existsSync }, { join }, { loadLocalSettings }, { DEFAULT_STATE_DIR, LOCAL_SECRET_IDS }, { localStackOpsEnv }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../local/config.js'),
+    import('../local/stack.js'),
+    import('../local/ops-env.js'),
+  ]);
+  const secretsFile = env.LOCAL_SECRETS_FILE || join(DEFAULT_STATE_DIR, 'secrets.json');
+  if (needsSecrets && !existsSync(secretsFile)) {
+    throw new UsageError(`--local: ${secretsFile} is missing, so the local stack is not running from this checkout. Start it with \`npm start\`.`);
+  }
+  Object.assign(env, localStackOpsEnv(loadLocalSettings(env), secretsFile, LOCAL_SECRET_IDS, env));
 }
 
 export function syncTableName(prefix: string): string {

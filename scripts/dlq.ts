@@ -7,7 +7,7 @@
  * without it, such as the local stack, receive-send-delete). Fix the cause first.
  */
 import { listParked, redrive, resolveEntityQueues } from '../lib/ops/dlq.js';
-import { awsClients, entityFlag, formatAge, numberFlag, parseFlags, runCommand, UsageError } from './common.js';
+import { useLocalStack, awsClients, entityFlag, formatAge, numberFlag, parseFlags, runCommand, UsageError } from './common.js';
 
 const USAGE = `Usage:
   npm run dlq -- list --entity <contacts|tasks|notes|appointments|ghl-contacts> [--show-payload] [--max 100] [--json]
@@ -28,6 +28,7 @@ await runCommand(USAGE, async () => {
     console.log(USAGE);
     return 0;
   }
+  await useLocalStack(values.local, false);
   const [command] = positionals;
   if (command !== 'list' && command !== 'redrive') throw new UsageError('Say what to do: list or redrive');
   const entity = entityFlag(values.entity);

@@ -18,7 +18,7 @@ import { queueName, type Entity } from '../lib/entities.js';
 import { parseMappingConfig } from '../lib/mapping/config.js';
 import { hasDrift, verifyContacts, type Drift } from '../lib/ops/verify.js';
 import { hasGhlDrift, verifyGhl, type GhlDrift, type GhlDriftReport } from '../lib/ops/verify-ghl.js';
-import { awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
+import { useLocalStack, awsClients, ghlClient, numberFlag, parseFlags, relatelFromEnvironment, runCommand, syncTableName, UsageError, type AwsClients } from './common.js';
 
 const USAGE = `Usage: npm run verify -- [--json] [--show-all] [--sample <N>] [--repair] [--skip-ghl] [--prefix <resourcePrefix>] [--local]`;
 const SHOWN_PER_KIND = 20;
@@ -35,6 +35,7 @@ await runCommand(USAGE, async () => {
     console.log(USAGE);
     return 0;
   }
+  await useLocalStack(values.local, true);
   if (values['skip-ghl'] && (values.repair || values.sample !== undefined)) throw new UsageError('--repair and --sample read GHL: drop --skip-ghl');
   if (!values['skip-ghl'] && !process.env.GHL_SECRET_ID) throw new UsageError('Set GHL_SECRET_ID (the GHL credentials secret), or pass --skip-ghl');
   const relatel = relatelFromEnvironment();
