@@ -11,7 +11,9 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@
 import { DynamoSyncStateStore } from '../lib/aws/dynamo-sync-state.js';
 import { ConfigError } from '../lib/config.js';
 import { ENTITIES, GHL_FLOW_NAMES, SYNC_TABLE, deadLetterQueueName, queueName, type Entity, type GhlFlow } from '../lib/entities.js';
-import { allStates } from '../lib/sync/state.js';
+import { allStates, type RecordSyncState } from '../lib/sync/state.js';
+import { DynamoGhlContactLinkStore } from '../lib/aws/dynamo-ghl-contact-links.js';
+import type { GhlContactLink } from '../lib/reverse/links.js';
 import { LOCAL_AWS_HOST, localDynamoClient, localSqsClient } from './aws/local-aws.js';
 import { hideAwsSdkNodeVersionWarning, loadLocalSettings } from './config.js';
 
@@ -22,9 +24,9 @@ export interface EntityStatus {
   inFlight: number;
   /** Parked messages, waiting for a human. */
   deadLettered: number;
-  /** Records the sync state links to a live GHL record. */
+  /** Records the sync state links to a live GHL record (ghl-contacts: to a Relatel contact the writer wrote last). */
   synced: number;
-  /** Records synced and since deleted. */
+  /** Deletes applied: tombstones (a delete drops the record's GHL id, so they are counted apart). */
   deleted: number;
 }
 
@@ -41,8 +43,8 @@ export interface RelatelSimulatorCounts {
   requests: number;
 }
 
-/** A GHL -> Relatel flow: its queue, in flight and DLQ. */
-export type FlowStatus = Pick<EntityStatus, 'queued' | 'inFlight' | 'deadLettered'>;
+/** A GHL -> Relatel flow: its queue, in flight, DLQ, and the contacts' links. */
+export type FlowStatus = EntityStatus;
 
 export interface LocalStatus {
   /** Relatel -> GHL. */
@@ -78,10 +80,12 @@ export async function readLocalStatus(endpoints: StatusEndpoints): Promise<Local
         return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight, ...records };
       }),
     );
+    const links = new DynamoGhlContactLinkStore(dynamo, endpoints.tableName ?? SYNC_TABLE.name());
     const flowRows = await Promise.all(
       GHL_FLOW_NAMES.map(async (flow): Promise<FlowStatus> => {
-        const [queue, dlq] = await Promise.all([depthOf(sqs, queueName(flow)), depthOf(sqs, deadLetterQueueName(flow))]);
-        return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight };
+        // ghl-contacts is the one flow; its records are the GHL contacts' links.
+        const [queue, dlq, records] = await Promise.all([depthOf(sqs, queueName(flow)), depthOf(sqs, deadLetterQueueName(flow)), tallyLinks(links.list())]);
+        return { queued: queue.queued, inFlight: queue.inFlight, deadLettered: dlq.queued + dlq.inFlight, ...records };
       }),
     );
     const [simulator, relatelSimulator] = await Promise.all([
@@ -116,12 +120,32 @@ async function depthOf(sqs: SQSClient, name: string): Promise<{ queued: number; 
 }
 
 async function countStates(states: DynamoSyncStateStore, entity: Entity): Promise<{ synced: number; deleted: number }> {
+  return tallyStates(allStates(states, entity));
+}
+
+/** Live records in GHL, and tombstones (a delete drops `ghlId`, so a tombstone is counted by `deleted` alone). */
+export async function tallyStates(states: AsyncIterable<Pick<RecordSyncState, 'ghlId' | 'deleted'>>): Promise<{ synced: number; deleted: number }> {
   let synced = 0;
   let deleted = 0;
-  for await (const state of allStates(states, entity)) {
-    if (state.ghlId === undefined) continue;
+  for await (const state of states) {
     if (state.deleted) deleted++;
-    else synced++;
+    else if (state.ghlId !== undefined) synced++;
+  }
+  return { synced, deleted };
+}
+
+/**
+ * GHL -> Relatel: live links whose last write went to Relatel (the writer's work; a contact
+ * synced the other way is linked too, with its last write to GHL), and deleted links.
+ */
+export async function tallyLinks(
+  links: AsyncIterable<Pick<GhlContactLink, 'relatelId' | 'deleted' | 'lastWrittenTo'>>,
+): Promise<{ synced: number; deleted: number }> {
+  let synced = 0;
+  let deleted = 0;
+  for await (const link of links) {
+    if (link.deleted) deleted++;
+    else if (link.relatelId !== undefined && link.lastWrittenTo === 'relatel') synced++;
   }
   return { synced, deleted };
 }
@@ -163,7 +187,7 @@ export function formatStatus(status: LocalStatus): string[] {
   rows.push(['GHL -> Relatel', '', '', '', '', '']);
   for (const flow of GHL_FLOW_NAMES) {
     const row = status.flows[flow];
-    rows.push([flow, row.queued, row.inFlight, row.deadLettered, '', ''].map(String));
+    rows.push([flow, row.queued, row.inFlight, row.deadLettered, row.synced, row.deleted].map(String));
   }
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
