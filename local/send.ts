@@ -33,7 +33,7 @@ export function loadEvent(nameOrPath: string): Record<string, unknown> {
   const example = resolve(EXAMPLES_DIR, `${nameOrPath.replace(/\.json$/, '')}.json`);
   const path = existsSync(nameOrPath) ? nameOrPath : example;
   if (!existsSync(path)) {
-    throw new SendError(`No file ${nameOrPath} and no example of that name. Examples: ${exampleNames().join(', ')}`);
+    throw new SendError(`No file ${nameOrPath} and no example of that name.\n${exampleList()}`);
   }
   let parsed: unknown;
   try {
@@ -43,6 +43,11 @@ export function loadEvent(nameOrPath: string): Record<string, unknown> {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SendError(`${path} must hold one event (a JSON object)`);
   return parsed as Record<string, unknown>;
+}
+
+/** Every name `npm run send` takes: the Relatel examples and the GHL door's. */
+function exampleList(): string {
+  return `Examples: ${exampleNames().join(', ')}\nGHL door: ${Object.keys(GHL_EXAMPLES).join(', ')}`;
 }
 
 export function exampleNames(): string[] {
@@ -139,16 +144,16 @@ async function sendGhlExample(name: GhlExampleName, settings: LocalSettings, url
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { keep: { type: 'boolean', default: false }, url: { type: 'string' } },
-  });
-  const [target] = positionals;
-  if (target === undefined || positionals.length > 1) {
-    throw new SendError(
-      `Usage: npm run send -- <example-name|file.json> [--keep] [--url URL]\nExamples: ${exampleNames().join(', ')}\nGHL door: ${Object.keys(GHL_EXAMPLES).join(', ')}`,
-    );
+  const usage = `Usage: npm run send -- <example-name|file.json> [--keep] [--url URL]\n${exampleList()}`;
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { keep: { type: 'boolean', default: false }, url: { type: 'string' } } });
+  } catch (error) {
+    throw new SendError(`${(error as Error).message}\n${usage}`);
   }
+  const { values, positionals } = parsed;
+  const [target] = positionals;
+  if (target === undefined || positionals.length > 1) throw new SendError(usage);
   const settings = loadLocalSettings();
   if (isGhlExample(target)) {
     const sent = await sendGhlExample(target, settings, values.url);
@@ -168,6 +173,10 @@ async function main(): Promise<void> {
   }
   console.log(`${String(event.event_type)} ${sent.deliveryId ?? '(no delivery id)'} -> ${url}`);
   console.log(`${sent.status} ${sent.body}`);
+  if (sent.status === 401) {
+    // The one refusal whose cause is this shell, not the event.
+    console.error('The webhook checks the signature with the RELATEL_WEBHOOK_SECRET `npm start` was given: send with the same one (or neither).');
+  }
   if (sent.status >= 400) process.exitCode = 1;
 }
 
