@@ -28,7 +28,7 @@ import { createLogger, createMetrics } from '../lib/observability.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { outcomeLabel, type OutcomeLabel } from '../lib/sync/outcome.js';
 import type { SyncedEventReport } from '../lib/sync/record-processor.js';
-import { localAwsEnv, localDynamoClient, localSqsClient, startLocalAws, type LocalAwsEndpoints } from './aws/local-aws.js';
+import { localAwsEnv, localDynamoClient, localSqsClient, PortInUseError, startLocalAws, type LocalAwsEndpoints } from './aws/local-aws.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './aws/resources.js';
 import type { LocalSettings } from './config.js';
 import { WEBHOOK_PATH } from './config.js';
@@ -149,7 +149,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const maxReceiveCount = options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
     const visibilityTimeoutSeconds = options.queues?.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
     const startOwnAws = async () => {
-      const started = await startLocalAws({ sqsPort: settings.sqsPort, dynamoPort: settings.dynamoPort, maxReceiveCount, visibilityTimeoutSeconds });
+      const started = await startLocalAws({ sqsPort: settings.sqsPort, dynamoPort: settings.dynamoPort, maxReceiveCount, visibilityTimeoutSeconds }).catch(
+        (error: unknown) => {
+          if (!(error instanceof PortInUseError)) throw error;
+          const variable = error.port === settings.sqsPort ? 'LOCAL_SQS_PORT' : 'LOCAL_DYNAMODB_PORT';
+          throw new PortInUseError(error.service, error.port, `set ${variable} (docs/LOCAL-STACK.md#settings-environment)`);
+        },
+      );
       cleanups.push(() => started.stop());
       return started;
     };

@@ -35,8 +35,10 @@ export class PortInUseError extends Error {
   constructor(
     readonly service: string,
     readonly port: number,
+    /** How to choose another port, e.g. `set LOCAL_SQS_PORT` (the caller knows its settings). */
+    howToMove = 'choose another port',
   ) {
-    super(`Port ${port} is already in use, so the local ${service} server cannot start. Stop what listens there (lsof -i :${port}) or choose another port.`);
+    super(`Port ${port} is already in use, so the local ${service} server cannot start. Stop what listens there (lsof -i :${port}) or ${howToMove}.`);
   }
 }
 
