@@ -5,6 +5,8 @@
  * simulator unless a real one is named). `npm start`,
  * `npm run send` and `npm run status` all read them here, so they agree on ports and secrets.
  */
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { DEFAULT_DYNAMODB_PORT, DEFAULT_SQS_PORT } from './aws/local-aws.js';
@@ -14,6 +16,19 @@ export const DEFAULT_SIMULATOR_PORT = 4010;
 export const DEFAULT_RELATEL_SIMULATOR_PORT = 4020;
 export const DEFAULT_WEBHOOK_SECRET = 'local-dev-secret';
 export const WEBHOOK_PATH = '/webhooks/relatel';
+
+/** `.local/` at the repository root (gitignored): a running stack's secrets file and GHL test key. */
+export const LOCAL_STATE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)), '.local');
+
+/**
+ * Where the stack on this webhook port keeps its secrets file and GHL test key, and where `send`
+ * and the `--local` commands find them: `.local/` on the default port, `.local/port-<PORT>/` on
+ * another, so a second stack started on other ports (docs/LOCAL-STACK.md) neither overwrites the
+ * first one's files nor removes them when it stops.
+ */
+export function localStateDir(webhookPort: number, root = LOCAL_STATE_ROOT): string {
+  return webhookPort === DEFAULT_WEBHOOK_PORT ? root : join(root, `port-${webhookPort}`);
+}
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const port = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(65_535)), fallback);

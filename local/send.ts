@@ -17,10 +17,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config.js';
 import { GHL_WORKFLOW_SECRET_HEADER, signGhlPayload } from '../lib/events/ghl-signature.js';
 import { RELATEL_DELIVERY_ID_HEADER, RELATEL_SIGNATURE_HEADER, signRelatelPayload } from '../lib/events/signature.js';
-import { loadLocalSettings, WEBHOOK_PATH, type LocalSettings } from './config.js';
+import { loadLocalSettings, localStateDir, WEBHOOK_PATH, type LocalSettings } from './config.js';
 import { GHL_SIMULATOR_DEFAULTS } from './ghl-simulator/index.js';
 import { GHL_TEST_KEY_FILE, GHL_WEBHOOK_PATH, LOCAL_GHL_WORKFLOW_SECRET_ID } from './ghl-flow.js';
-import { DEFAULT_STATE_DIR } from './stack.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -123,11 +122,12 @@ async function sendGhlExample(name: GhlExampleName, settings: LocalSettings, url
   const url = urlOverride ?? `http://127.0.0.1:${settings.webhookPort}${GHL_WEBHOOK_PATH}`;
   const locationId = settings.ghl.kind === 'real' ? settings.ghl.locationId : GHL_SIMULATOR_DEFAULTS.locationId;
   const example = loadEvent(`ghl/${GHL_EXAMPLES[name]}`);
+  const stateDir = localStateDir(settings.webhookPort);
   const readLocal = (file: string) => {
     try {
-      return readFileSync(resolve(DEFAULT_STATE_DIR, file), 'utf8');
+      return readFileSync(resolve(stateDir, file), 'utf8');
     } catch {
-      throw new SendError(`${resolve(DEFAULT_STATE_DIR, file)} is missing: is \`npm start\` running?`);
+      throw new SendError(`${resolve(stateDir, file)} is missing: is \`npm start\` running (with the same PORT)?`);
     }
   };
   try {

@@ -10,9 +10,8 @@
  * them from infra/ (loaded through the same schemas). Clients are built per stack rather than
  * from process.env at import, so several stacks in one process (tests) stay independent.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -31,7 +30,7 @@ import type { SyncedEventReport } from '../lib/sync/record-processor.js';
 import { localAwsEnv, localDynamoClient, localSqsClient, PortInUseError, startLocalAws, type LocalAwsEndpoints } from './aws/local-aws.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './aws/resources.js';
 import type { LocalSettings } from './config.js';
-import { WEBHOOK_PATH } from './config.js';
+import { localStateDir, WEBHOOK_PATH } from './config.js';
 import { GHL_SIMULATOR_DEFAULTS, startGhlSimulator, type GhlSimulator, type GhlSimulatorOptions } from './ghl-simulator/index.js';
 import { RELATEL_SIMULATOR_DEFAULTS, startRelatelSimulator, type RelatelSimulator, type RelatelSimulatorOptions } from './relatel-simulator/index.js';
 import { startHttpApi, startSqsEventSource, type HttpApi, type SqsEventSource, type SqsEventSourceStats } from './lambda/index.js';
@@ -56,8 +55,6 @@ export const LOCAL_SECRET_IDS = {
   relatel: `${DEFAULT_RESOURCE_PREFIX}/relatel-api-token`,
 } as const;
 
-/** `.local/` at the repository root (gitignored): the secrets file lives there while the stack runs. */
-export const DEFAULT_STATE_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)), '.local');
 
 export interface LocalStackOptions {
   settings: LocalSettings;
@@ -146,6 +143,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
+    const ownerFile = claimStateDir(options.stateDir ?? localStateDir(settings.webhookPort));
+    cleanups.push(() => rmSync(ownerFile, { force: true }));
     const maxReceiveCount = options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
     const visibilityTimeoutSeconds = options.queues?.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
     const startOwnAws = async () => {
@@ -167,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const relatel = await startRelatel(settings, options.relatelSimulator);
     if (relatel?.simulator) cleanups.push(() => relatel.simulator?.stop());
 
-    const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+    const stateDir = options.stateDir ?? localStateDir(settings.webhookPort);
     mkdirSync(stateDir, { recursive: true });
     const ghlKeys = createGhlFlowKeys(stateDir);
     cleanups.push(() => rmSync(ghlKeys.privateKeyFile, { force: true }));
@@ -402,6 +401,35 @@ function explainPortInUse(port: number, server: string, variable: string): (erro
     }
     throw error;
   };
+}
+
+/**
+ * Marks the state directory as this process's (`stack.pid`), refusing one a running stack owns:
+ * a second stack there would overwrite its secrets file and test key, and remove them when it
+ * stopped (or failed to start), leaving the first one unable to read its secrets. A pid file
+ * whose process is gone (a stack killed with -9) is taken over.
+ */
+function claimStateDir(stateDir: string): string {
+  mkdirSync(stateDir, { recursive: true });
+  const file = join(stateDir, 'stack.pid');
+  const owner = Number(existsSync(file) ? readFileSync(file, 'utf8').trim() : NaN);
+  if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `Another local stack (pid ${owner}) runs from ${stateDir}. Stop it first, or start this one with another PORT (and the other ports, docs/LOCAL-STACK.md#settings-environment).`,
+    );
+  }
+  writeFileSync(file, String(process.pid));
+  return file;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The secrets the handlers read through FileSecretStore: owner-only, removed on stop. */

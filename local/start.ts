@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../lib/config.js';
 import { PortInUseError } from './aws/local-aws.js';
-import { hideAwsSdkNodeVersionWarning, loadLocalSettings } from './config.js';
+import { DEFAULT_WEBHOOK_PORT, hideAwsSdkNodeVersionWarning, loadLocalSettings } from './config.js';
 import { HttpPortInUseError } from './lambda/index.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 
@@ -20,6 +20,9 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({ settings, logLevel, print: (line) => console.log(line) });
   console.log('');
   console.log(`Ready. Try: npm run send -- contact.created    (status: npm run status; stop: Ctrl-C)`);
+  if (settings.webhookPort !== DEFAULT_WEBHOOK_PORT) {
+    console.log('Run send, status and the --local commands with the same port variables as this stack.');
+  }
   console.log('');
   stopOnSignals(stack);
 }

@@ -90,18 +90,19 @@ export async function awsClients(local: boolean): Promise<AwsClients> {
 export async function useLocalStack(local: boolean, needsSecrets: boolean, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!local) return;
   // Loaded only here: they pull in the local servers' packages.
-  const [{ existsSync }, { join }, { loadLocalSettings }, { DEFAULT_STATE_DIR, LOCAL_SECRET_IDS }, { localStackOpsEnv }] = await Promise.all([
+  const [{ existsSync }, { join }, { loadLocalSettings, localStateDir }, { LOCAL_SECRET_IDS }, { localStackOpsEnv }] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../local/config.js'),
     import('../local/stack.js'),
     import('../local/ops-env.js'),
   ]);
-  const secretsFile = env.LOCAL_SECRETS_FILE || join(DEFAULT_STATE_DIR, 'secrets.json');
+  const settings = loadLocalSettings(env);
+  const secretsFile = env.LOCAL_SECRETS_FILE || join(localStateDir(settings.webhookPort), 'secrets.json');
   if (needsSecrets && !existsSync(secretsFile)) {
     throw new UsageError(`--local: ${secretsFile} is missing, so the local stack is not running from this checkout. Start it with \`npm start\`.`);
   }
-  Object.assign(env, localStackOpsEnv(loadLocalSettings(env), secretsFile, LOCAL_SECRET_IDS, env));
+  Object.assign(env, localStackOpsEnv(settings, secretsFile, LOCAL_SECRET_IDS, env));
 }
 
 export function syncTableName(prefix: string): string {
