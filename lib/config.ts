@@ -23,13 +23,14 @@ export function loadConfig<S extends z.ZodMiniType>(schema: S, env: Env = proces
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
     // Values are never echoed: they may be secrets.
-    return `  ${name}: ${describeIssue(issue)}`;
+    // zod leaves `issue.input` out, so whether the variable was set is read from the environment.
+    return `  ${name}: ${describeIssue(issue, issue.path.length === 1 && env[String(issue.path[0])] !== undefined)}`;
   });
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+function describeIssue(issue: z.core.$ZodIssue, isSet: boolean): string {
+  if (issue.code === 'invalid_type' && !isSet) return `is required (${issue.expected})`;
   if (issue.code === 'invalid_type') return `must be a ${issue.expected}`;
   if (issue.code === 'invalid_format') return `must be a valid ${issue.format}`;
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;

@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(webhookConfigSchema, env)).toThrow(/QUEUE_URL_TASKS: is required[\s\S]*SIGNATURE_TOLERANCE_SECONDS/);
   });
 
+  it('says a set but malformed number must be a number, not that it is required', () => {
+    const env = { ...validEnv, SIGNATURE_TOLERANCE_SECONDS: 'soon' };
+    expect(() => loadConfig(webhookConfigSchema, env)).toThrow(/SIGNATURE_TOLERANCE_SECONDS: must be a number/);
+    expect(() => loadConfig(webhookConfigSchema, env)).not.toThrow(/SIGNATURE_TOLERANCE_SECONDS: is required/);
+  });
+
   it('never echoes a configured value in its error', () => {
     const env = { ...validEnv, WEBHOOK_SECRET_ID: '', QUEUE_URL_NOTES: 'not-a-url-s3cr3t' };
     expect(() => loadConfig(webhookConfigSchema, env)).toThrow(/QUEUE_URL_NOTES: must be a valid url/);
