@@ -21,7 +21,7 @@ import { buildConsumer } from '../functions/consumer-runtime.js';
 import { buildWebhookHandler } from '../functions/webhook/runtime.js';
 import { FileSecretStore, LOCAL_SECRETS_FILE_ENV } from '../lib/aws/secret-store-from-env.js';
 import { consumerConfigSchema, loadConfig, webhookConfigSchema } from '../lib/config.js';
-import { CONSUMER_ENV, DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX, ENTITIES, type Entity } from '../lib/entities.js';
+import { CONSUMER_ENV, DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_RESOURCE_PREFIX, ENTITIES, GHL_FLOW_NAMES, type Entity } from '../lib/entities.js';
 import { RELATEL_DELIVERY_ID_HEADER } from '../lib/events/signature.js';
 import { createLogger, createMetrics } from '../lib/observability.js';
 import type { RetryPolicy } from '../lib/retry.js';
@@ -485,7 +485,7 @@ function describeStack(stack: LocalStack, settings: LocalSettings): string[] {
     `Webhook           POST ${stack.webhookUrl}`,
     `GHL door          POST ${stack.ghlWebhookUrl}  (location ${stack.ghlLocationId}; \`npm run send -- ghl.contact.created\` signs with ${stack.ghlKeys.privateKeyFile})`,
     ghl,
-    `SQS (fauxqs)      ${stack.aws.sqs.endpoint}  queues: ${ENTITIES.join(', ')} (+ DLQs)`,
+    `SQS (fauxqs)      ${stack.aws.sqs.endpoint}  queues: ${[...ENTITIES, ...GHL_FLOW_NAMES].join(', ')} (+ DLQs)`,
     `DynamoDB          ${stack.aws.dynamodb.endpoint}  table ${stack.aws.tableName}`,
     `Consumers         ${ENTITIES.length} pollers (one per entity)${stack.relatelWriter ? ' + the Relatel writer (ghl-contacts)' : '; Relatel writer off (no Relatel API)'}`,
     `Secrets file      ${stack.secretsFile}`,

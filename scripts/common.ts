@@ -134,11 +134,22 @@ export async function runCommand(usage: string, main: () => Promise<number>): Pr
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${usage}`);
       process.exitCode = 2;
+    } else if (refusedConnection(error)) {
+      console.error(`Failed: nothing answers at ${refusedConnection(error)}. With --local, start the local stack first (npm start), with the same port variables.`);
+      process.exitCode = 1;
     } else {
       console.error(`Failed: ${(error as Error).name}: ${(error as Error).message}`);
       process.exitCode = 1;
     }
   }
+}
+
+/** The address a refused connection was for (the SDK puts Node's error in `cause` or throws it as is). */
+function refusedConnection(error: unknown): string | undefined {
+  for (let current = error as { code?: string; address?: string; port?: number; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current.code === 'ECONNREFUSED') return current.address === undefined ? 'the endpoint' : `${current.address}:${current.port ?? ''}`;
+  }
+  return undefined;
 }
 
 export function formatAge(ms: number): string {
