@@ -9,7 +9,7 @@
  */
 import { GHL_SIMULATOR_DEFAULTS } from './ghl-simulator/server.js';
 import { LOCAL_AWS_HOST } from './aws/local-aws.js';
-import type { LocalSettings } from './config.js';
+import { loadLocalSettings } from './config.js';
 
 /** The secret ids the local stack writes to its secrets file (local/stack.ts LOCAL_SECRET_IDS). */
 export interface LocalSecretIds {
@@ -17,24 +17,33 @@ export interface LocalSecretIds {
   relatel: string;
 }
 
-export function localStackOpsEnv(
-  settings: LocalSettings,
-  secretsFile: string,
-  secretIds: LocalSecretIds,
-  env: Record<string, string | undefined>,
-): Record<string, string> {
+/** The settings that say where the stack listens; the GHL and Relatel ones mean other things to the commands. */
+const PORT_VARIABLES = ['PORT', 'LOCAL_SQS_PORT', 'LOCAL_DYNAMODB_PORT', 'GHL_SIMULATOR_PORT', 'RELATEL_SIMULATOR_PORT'] as const;
+
+/**
+ * A GHL_BASE_URL or RELATEL_API_BASE_URL in the environment names the API the stack was started
+ * with (a real one, with its token in the secrets file) and is kept; without one, the stack runs
+ * the simulator and the commands are pointed at it. GHL_TOKEN is not needed: the commands read
+ * the token from the secrets file.
+ */
+export function localStackOpsEnv(secretsFile: string, secretIds: LocalSecretIds, env: Record<string, string | undefined>): Record<string, string> {
+  const ports = loadLocalSettings(Object.fromEntries(PORT_VARIABLES.map((name) => [name, env[name]])));
+  // Given no GHL or Relatel API, the settings name both simulators.
+  const ghlPort = ports.ghl.kind === 'simulator' ? ports.ghl.port : undefined;
+  const relatelPort = ports.relatel.kind === 'simulator' ? ports.relatel.port : undefined;
   const host = `http://${LOCAL_AWS_HOST}`;
   const defaults: Record<string, string> = {
-    AWS_ENDPOINT_URL_SQS: `${host}:${settings.sqsPort}`,
-    AWS_ENDPOINT_URL_DYNAMODB: `${host}:${settings.dynamoPort}`,
+    AWS_ENDPOINT_URL_SQS: `${host}:${ports.sqsPort}`,
+    AWS_ENDPOINT_URL_DYNAMODB: `${host}:${ports.dynamoPort}`,
     LOCAL_SECRETS_FILE: secretsFile,
     GHL_SECRET_ID: secretIds.ghl,
-    GHL_LOCATION_ID: settings.ghl.kind === 'real' ? settings.ghl.locationId : GHL_SIMULATOR_DEFAULTS.locationId,
-    // A real GHL's base URL is already in the environment (npm start needed it too).
-    ...(settings.ghl.kind === 'simulator' && { GHL_BASE_URL: `${host}:${settings.ghl.port}` }),
+    ...(!env.GHL_BASE_URL && {
+      GHL_BASE_URL: `${host}:${ghlPort}`,
+      GHL_LOCATION_ID: GHL_SIMULATOR_DEFAULTS.locationId,
+    }),
     // A direct RELATEL_API_TOKEN (a real Relatel, as npm start was given it) needs no secret.
     ...(!env.RELATEL_API_TOKEN && { RELATEL_SECRET_ID: secretIds.relatel }),
-    ...(settings.relatel.kind === 'simulator' && { RELATEL_API_BASE_URL: `${host}:${settings.relatel.port}/api/v2` }),
+    ...(!env.RELATEL_API_BASE_URL && { RELATEL_API_BASE_URL: `${host}:${relatelPort}/api/v2` }),
   };
   return Object.fromEntries(Object.entries(defaults).filter(([name]) => !env[name]));
 }

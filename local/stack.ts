@@ -55,7 +55,6 @@ export const LOCAL_SECRET_IDS = {
   relatel: `${DEFAULT_RESOURCE_PREFIX}/relatel-api-token`,
 } as const;
 
-
 export interface LocalStackOptions {
   settings: LocalSettings;
   /**

@@ -90,19 +90,18 @@ export async function awsClients(local: boolean): Promise<AwsClients> {
 export async function useLocalStack(local: boolean, needsSecrets: boolean, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!local) return;
   // Loaded only here: they pull in the local servers' packages.
-  const [{ existsSync }, { join }, { loadLocalSettings, localStateDir }, { LOCAL_SECRET_IDS }, { localStackOpsEnv }] = await Promise.all([
+  const [{ existsSync }, { join }, { DEFAULT_WEBHOOK_PORT, localStateDir }, { LOCAL_SECRET_IDS }, { localStackOpsEnv }] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../local/config.js'),
     import('../local/stack.js'),
     import('../local/ops-env.js'),
   ]);
-  const settings = loadLocalSettings(env);
-  const secretsFile = env.LOCAL_SECRETS_FILE || join(localStateDir(settings.webhookPort), 'secrets.json');
+  const secretsFile = env.LOCAL_SECRETS_FILE || join(localStateDir(Number(env.PORT || DEFAULT_WEBHOOK_PORT)), 'secrets.json');
   if (needsSecrets && !existsSync(secretsFile)) {
     throw new UsageError(`--local: ${secretsFile} is missing, so the local stack is not running from this checkout. Start it with \`npm start\`.`);
   }
-  Object.assign(env, localStackOpsEnv(settings, secretsFile, LOCAL_SECRET_IDS, env));
+  Object.assign(env, localStackOpsEnv(secretsFile, LOCAL_SECRET_IDS, env));
 }
 
 export function syncTableName(prefix: string): string {

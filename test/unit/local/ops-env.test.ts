@@ -1,10 +1,9 @@
 /** `--local` for npm run dlq/backfill/verify: the running local stack's variables, the caller's first. */
 import { describe, expect, it } from 'vitest';
-import { loadLocalSettings } from '../../../local/config.js';
 import { localStackOpsEnv } from '../../../local/ops-env.js';
 
 const ids = { ghl: 'p/ghl-credentials', relatel: 'p/relatel-api-token' };
-const opsEnv = (env: Record<string, string>) => localStackOpsEnv(loadLocalSettings(env), '/repo/.local/secrets.json', ids, env);
+const opsEnv = (env: Record<string, string>) => localStackOpsEnv('/repo/.local/secrets.json', ids, env);
 
 describe('the operations commands on the local stack (--local)', () => {
   it('point at the default stack: its AWS ports, secrets file, both simulators and the simulated location', () => {
@@ -42,6 +41,13 @@ describe('the operations commands on the local stack (--local)', () => {
     expect(env).not.toHaveProperty('GHL_LOCATION_ID');
     expect(env).not.toHaveProperty('RELATEL_API_BASE_URL');
     expect(env).not.toHaveProperty('RELATEL_SECRET_ID');
+    expect(env.GHL_SECRET_ID).toBe('p/ghl-credentials');
+  });
+
+  it('take a GHL_BASE_URL without GHL_TOKEN as the GHL to use (its token is in the secrets file)', () => {
+    const env = opsEnv({ GHL_BASE_URL: 'http://127.0.0.1:5010', GHL_LOCATION_ID: 'Loc' });
+    expect(env).not.toHaveProperty('GHL_BASE_URL');
+    expect(env).not.toHaveProperty('GHL_LOCATION_ID');
     expect(env.GHL_SECRET_ID).toBe('p/ghl-credentials');
   });
 
