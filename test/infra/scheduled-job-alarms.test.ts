@@ -69,36 +69,25 @@ describe('alarms of the scheduled jobs', () => {
     }
   });
 
-  it("page on one failed reconciliation run: its own function's Lambda Errors, summed over its schedule (daily: a day)", () => {
+  it.each([
+    // Daily by default (a day); rate(6 hours) in the changed synth.
+    { job: 'reconciliation', name: 'reconcileErrors', period: 86_400, changedPeriod: 6 * 3600, fn: (stack: RelatelGhlSyncStack) => stack.reconciliation.function },
+    // Hourly by default (an hour); every 15 minutes in the changed synth.
+    { job: 'catch-up', name: 'ghlCatchUpErrors', period: 3600, changedPeriod: 15 * 60, fn: (stack: RelatelGhlSyncStack) => stack.ghlCatchUp!.function },
+  ])("page on one failed $job run: its own function's Lambda Errors, summed over its schedule", ({ name, period, changedPeriod, fn }) => {
     const { stack } = withGhl;
-    expect(alarm(withGhl, 'reconcileErrors')).toMatchObject({
+    expect(alarm(withGhl, name)).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Statistic: 'Sum',
-      Period: 86_400,
+      Period: period,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(dimensionsOf(alarm(withGhl, 'reconcileErrors'))).toEqual({ FunctionName: stack.resolve(stack.reconciliation.function.function.functionName) });
-    expect(alarm(changed, 'reconcileErrors').Period).toBe(6 * 3600);
-  });
-
-  it("page on one failed catch-up run: its own function's Lambda Errors, summed over its schedule (hourly: an hour)", () => {
-    const { stack } = withGhl;
-    expect(alarm(withGhl, 'ghlCatchUpErrors')).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Statistic: 'Sum',
-      Period: 3600,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-    });
-    expect(dimensionsOf(alarm(withGhl, 'ghlCatchUpErrors'))).toEqual({ FunctionName: stack.resolve(stack.ghlCatchUp!.function.function.functionName) });
-    expect(alarm(changed, 'ghlCatchUpErrors').Period).toBe(15 * 60);
+    expect(dimensionsOf(alarm(withGhl, name))).toEqual({ FunctionName: stack.resolve(fn(stack).function.functionName) });
+    expect(alarm(changed, name).Period).toBe(changedPeriod);
   });
 
   it("page when the deletion sweep refuses: the catch-up handler's GhlDeletionSweepRefused gauge, held until the next attempt that decided", () => {
