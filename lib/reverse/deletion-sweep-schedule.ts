@@ -56,13 +56,10 @@ export async function runScheduledDeletionSweep(
   const clock: BackfillClock = deps.clock ?? realClock;
   const last = await deps.checkpoints.load(DELETION_SWEEP_CHECKPOINT);
   const startedAt = clock.now();
-  if (last !== undefined && startedAt.getTime() - Date.parse(last.startedAt) < options.intervalHours * HOUR_MS) {
-    return { outcome: 'not-due', lastStartedAt: last.startedAt };
-  }
-  if (options.shouldStop?.()) {
-    const overdue = last !== undefined && startedAt.getTime() - Date.parse(last.startedAt) >= 2 * options.intervalHours * HOUR_MS;
-    return { outcome: 'no-time', overdue };
-  }
+  const intervalMs = options.intervalHours * HOUR_MS;
+  const sinceLastMs = last === undefined ? undefined : startedAt.getTime() - Date.parse(last.startedAt);
+  if (last !== undefined && sinceLastMs! < intervalMs) return { outcome: 'not-due', lastStartedAt: last.startedAt };
+  if (options.shouldStop?.()) return { outcome: 'no-time', overdue: sinceLastMs !== undefined && sinceLastMs >= 2 * intervalMs };
   const checkpoint: BackfillCheckpoint = {
     runId: (deps.newRunId ?? newRunId)(),
     enqueued: 0,
