@@ -130,11 +130,12 @@ export async function runCommand(usage: string, main: () => Promise<number>): Pr
   try {
     process.exitCode = await main();
   } catch (error) {
+    const refused = refusedConnection(error);
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${usage}`);
       process.exitCode = 2;
-    } else if (refusedConnection(error)) {
-      console.error(`Failed: nothing answers at ${refusedConnection(error)}. With --local, start the local stack first (npm start), with the same port variables.`);
+    } else if (refused) {
+      console.error(`Failed: nothing answers at ${refused}. With --local, start the local stack first (npm start), with the same port variables.`);
       process.exitCode = 1;
     } else {
       console.error(`Failed: ${(error as Error).name}: ${(error as Error).message}`);
